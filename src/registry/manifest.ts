@@ -1,0 +1,86 @@
+import {z} from 'zod'
+
+import {accountIdField, cidrField, clientIdField, isoTimestampField, regionField} from '../workspace/fields.ts'
+
+export const INTEGRATIONS = ['elevenlabs', 'twilio', 'mls', 'crm', 'calendar'] as const
+export type IntegrationName = (typeof INTEGRATIONS)[number]
+
+/** Integrations that hold credentials: each gets a Secrets Manager secret (value put later, never in files). */
+export const SECRET_INTEGRATIONS: readonly IntegrationName[] = ['elevenlabs', 'twilio', 'mls']
+
+export const INTEGRATION_LABELS: Record<IntegrationName, string> = {
+  calendar: 'Calendar',
+  crm: 'CRM',
+  elevenlabs: 'ElevenLabs',
+  mls: 'MLS',
+  twilio: 'Twilio',
+}
+
+export const CLIENT_STATUSES = ['active', 'suspended', 'offboarding', 'offboarded'] as const
+export type ClientStatus = (typeof CLIENT_STATUSES)[number]
+
+/** Setting names that look like credentials. Those belong in Secrets Manager (`seiketsu secrets set`). */
+const SECRET_LOOKING_SETTING = /(secret|password|passwd|token|api[-_]?key|private[-_]?key|credential|auth)/i
+
+const IntegrationSchema = z.strictObject({
+  enabled: z.boolean(),
+  settings: z
+    .record(
+      z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/, {error: 'setting names are identifiers'}),
+      z.string().max(512),
+    )
+    .default({})
+    .superRefine((settings, ctx) => {
+      for (const name of Object.keys(settings))
+        if (SECRET_LOOKING_SETTING.test(name))
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `'${name}' looks like a credential; secrets never go in manifests: use \`seiketsu secrets set\``,
+          })
+    }),
+})
+
+export type Integration = z.infer<typeof IntegrationSchema>
+
+export const ClientManifestSchema = z.strictObject({
+  id: clientIdField,
+  name: z.string().trim().min(1, {error: 'must not be empty'}).max(128),
+  email: z.email({error: 'must be an email address such as ops@example.com'}),
+  tier: z.string().min(1),
+  residency: z.string().min(1),
+  region: regionField,
+  drRegion: regionField,
+  accountId: accountIdField.nullable(),
+  cidr: cidrField,
+  integrations: z
+    .partialRecord(z.enum(INTEGRATIONS, {error: `integrations are ${INTEGRATIONS.join(', ')}`}), IntegrationSchema)
+    .default({}),
+  status: z.enum(CLIENT_STATUSES, {error: `one of ${CLIENT_STATUSES.join(', ')}`}),
+  createdAt: isoTimestampField,
+  updatedAt: isoTimestampField,
+})
+
+export type ClientManifest = z.infer<typeof ClientManifestSchema>
+
+/** The integrations a client has switched on, in catalogue order. */
+export function enabledIntegrations(client: Pick<ClientManifest, 'integrations'>): IntegrationName[] {
+  return INTEGRATIONS.filter((name) => client.integrations[name]?.enabled)
+}
+
+/** Manifest key order: the order a reviewer reads them in, stable for byte-identical rewrites. */
+export const MANIFEST_KEY_ORDER: readonly (keyof ClientManifest)[] = [
+  'id',
+  'name',
+  'email',
+  'tier',
+  'residency',
+  'region',
+  'drRegion',
+  'accountId',
+  'cidr',
+  'integrations',
+  'status',
+  'createdAt',
+  'updatedAt',
+]

@@ -1,0 +1,49 @@
+import type {ListrTask} from 'listr2'
+
+import {runningInCi} from '../base-command.ts'
+
+export type RendererName = 'default' | 'simple' | 'silent'
+
+/**
+ * Which listr2 renderer suits where we are: nothing under --json (stdout holds one JSON document),
+ * plain lines in CI, without a terminal or with NO_COLOR, the live list on a terminal.
+ */
+export function chooseRenderer(options: {json: boolean; env?: NodeJS.ProcessEnv; stdoutIsTty?: boolean}): RendererName {
+  const env = options.env ?? process.env
+  if (options.json) return 'silent'
+  const tty = options.stdoutIsTty ?? Boolean(process.stdout.isTTY)
+  if (!tty || runningInCi(env) || env.NO_COLOR || env.TERM === 'dumb') return 'simple'
+  return 'default'
+}
+
+export interface TaskListOptions<Ctx> {
+  json: boolean
+  ctx?: Ctx
+  /** How many tasks run at once; a number, never "unlimited". */
+  concurrent?: number
+  /** Stop at the first failure (true) or run every task and collect the failures (false). */
+  exitOnError?: boolean
+}
+
+/**
+ * Runs a listr2 task list with the renderer chosen above. listr2 is imported here, lazily, so that
+ * commands that never show progress do not pay for it. Signal handling stays with the caller.
+ */
+export async function runTasks<Ctx extends object>(
+  tasks: ListrTask<Ctx>[],
+  options: TaskListOptions<Ctx>,
+): Promise<Ctx> {
+  const {Listr} = await import('listr2')
+  const renderer = chooseRenderer({json: options.json})
+  const list = new Listr<Ctx, RendererName, RendererName>(tasks, {
+    collectErrors: options.exitOnError === false,
+    concurrent: options.concurrent ?? false,
+    ctx: options.ctx,
+    exitOnError: options.exitOnError ?? true,
+    fallbackRenderer: 'simple',
+    registerSignalListeners: false,
+    renderer,
+    rendererOptions: {collapseErrors: false, showErrorMessage: true},
+  })
+  return list.run()
+}

@@ -1,0 +1,90 @@
+import {z} from 'zod'
+
+import {accountIdField, cidrField, regionField} from './fields.ts'
+
+const ResidencySchema = z
+  .strictObject({
+    regions: z.array(regionField).min(1),
+    drRegions: z.array(regionField).min(1),
+  })
+  .superRefine((residency, ctx) => {
+    const outsideOwnRegions = residency.regions.every((region) => residency.drRegions.every((dr) => dr === region))
+    if (outsideOwnRegions)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['drRegions'],
+        message: 'needs a region other than the client region for backups',
+      })
+  })
+
+const StateSchema = z.discriminatedUnion('backend', [
+  z.strictObject({backend: z.literal('local')}),
+  z.strictObject({
+    backend: z.literal('s3'),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {error: 'must be an S3 bucket name'}),
+    region: regionField,
+    keyPrefix: z
+      .string()
+      .regex(/^([a-zA-Z0-9!_.*'()-]+\/)*$/, {error: "must be empty or end with '/', e.g. clients/"})
+      .default('clients/'),
+  }),
+])
+
+export const WorkspaceConfigSchema = z
+  .strictObject({
+    version: z.literal(1, {error: 'this seiketsu reads workspace version 1'}),
+    platform: z.string().regex(/^[a-z][a-z0-9-]{1,13}[a-z0-9]$/, {
+      error: '3-15 characters: lower-case letters, digits and hyphens (it prefixes resource names)',
+    }),
+    managementAccountId: accountIdField,
+    region: regionField,
+    drRegion: regionField,
+    residencies: z.record(
+      z.string().regex(/^[a-z]{2,8}$/, {error: 'residency names are short lower-case words'}),
+      ResidencySchema,
+    ),
+    network: z.strictObject({
+      pools: z.array(cidrField).min(1),
+      // A client VPC is cut into 16 subnets (up to 3 tiers x 3 AZs), so /24 is the smallest useful VPC.
+      prefixLength: z
+        .int()
+        .min(16, {error: 'AWS VPCs are at most /16'})
+        .max(24, {error: 'at most /24, so that subnets fit'}),
+    }),
+    terraform: z
+      .strictObject({
+        binary: z.enum(['terraform', 'tofu']).default('terraform'),
+        lockTimeout: z
+          .string()
+          .regex(/^\d+[smh]$/, {error: 'a duration such as 30s, 5m or 1h'})
+          .default('5m'),
+      })
+      .default({binary: 'terraform', lockTimeout: '5m'}),
+    state: StateSchema,
+    tiers: z.record(z.string(), z.unknown()).default({}),
+  })
+  .superRefine((config, ctx) => {
+    if (config.region === config.drRegion)
+      ctx.addIssue({code: 'custom', path: ['drRegion'], message: 'must differ from region'})
+    if (Object.keys(config.residencies).length === 0)
+      ctx.addIssue({code: 'custom', path: ['residencies'], message: 'define at least one residency'})
+    for (const pool of config.network.pools) {
+      const poolPrefix = Number(pool.split('/')[1])
+      if (poolPrefix > config.network.prefixLength)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['network', 'pools'],
+          message: `${pool} is smaller than one /${config.network.prefixLength} client block`,
+        })
+    }
+  })
+
+export type WorkspaceConfig = z.infer<typeof WorkspaceConfigSchema>
+export type StateBackend = WorkspaceConfig['state']
+
+/** The region a client's backups and replicas go to: the workspace DR region when the residency allows it. */
+export function drRegionFor(config: WorkspaceConfig, residency: string, region: string): string | undefined {
+  const allowed = config.residencies[residency]
+  if (!allowed) return undefined
+  return [config.drRegion, ...allowed.drRegions].find((dr) => dr !== region && allowed.drRegions.includes(dr))
+}

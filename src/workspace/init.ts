@@ -1,0 +1,120 @@
+import {mkdir, readFile, stat, writeFile} from 'node:fs/promises'
+import {join, resolve} from 'node:path'
+
+import {usageError} from '../errors.ts'
+import {templatePath} from '../paths.ts'
+import {WorkspaceConfigSchema} from './config.ts'
+import {problemsError, zodProblems} from './problems.ts'
+import {WORKSPACE_FILE, workspacePaths} from './workspace.ts'
+import {parseYamlText} from './yaml-file.ts'
+
+export interface WorkspaceSettings {
+  platform: string
+  managementAccountId: string
+  region: string
+  drRegion: string
+  state: {backend: 'local'} | {backend: 's3'; bucket: string; region: string; keyPrefix: string}
+}
+
+export interface InitResult {
+  root: string
+  created: string[]
+  overwritten: string[]
+}
+
+/** The text of a new seiketsu.yaml: the shipped template with the operator's values filled in. */
+export function renderWorkspaceConfig(template: string, settings: WorkspaceSettings): string {
+  const state =
+    settings.state.backend === 'local'
+      ? '  backend: local'
+      : [
+          '  backend: s3',
+          `  bucket: ${settings.state.bucket}`,
+          `  region: ${settings.state.region}`,
+          `  keyPrefix: ${settings.state.keyPrefix}`,
+        ].join('\n')
+  const values: Record<string, string> = {
+    drRegion: settings.drRegion,
+    managementAccountId: settings.managementAccountId,
+    platform: settings.platform,
+    region: settings.region,
+    state,
+  }
+  return template.replaceAll(/{{(\w+)}}/g, (_, key: string) => values[key] ?? '')
+}
+
+/**
+ * Creates a workspace in `dir`: seiketsu.yaml, clients/, a .gitignore for generated output and
+ * local secrets, and an example client manifest. Validates everything before writing anything; an
+ * existing workspace is kept unless `force` (which rewrites seiketsu.yaml but never a client).
+ */
+export async function createWorkspace(dir: string, settings: WorkspaceSettings, force = false): Promise<InitResult> {
+  const root = resolve(dir)
+  const paths = workspacePaths(root)
+  const configExists = await exists(paths.config)
+  if (configExists && !force)
+    throw usageError(`${join(dir, WORKSPACE_FILE)} already exists: a workspace is never overwritten`, {
+      code: 'WORKSPACE_EXISTS',
+      suggestions: ['Pass --force to rewrite seiketsu.yaml (client manifests are kept)', 'or choose another DIR'],
+    })
+  if ((await exists(root)) && !(await isDirectory(root)))
+    throw usageError(`${dir} is a file, not a folder`, {code: 'NOT_A_DIRECTORY'})
+
+  const configText = renderWorkspaceConfig(await readFile(templatePath('workspace', 'seiketsu.yaml'), 'utf8'), settings)
+  const parsed = parseYamlText(configText, WORKSPACE_FILE)
+  const validation = WorkspaceConfigSchema.safeParse(parsed.data)
+  if (!validation.success)
+    throw problemsError(
+      'These settings would make an invalid workspace:',
+      zodProblems(validation.error, WORKSPACE_FILE, parsed.data, parsed.lineOf),
+    )
+
+  const created: string[] = []
+  const overwritten: string[] = []
+  await mkdir(paths.clients, {recursive: true})
+  await writeFile(paths.config, configText)
+  ;(configExists ? overwritten : created).push(WORKSPACE_FILE)
+  if (await writeIfMissing(join(paths.clients, '.gitkeep'), '')) created.push('clients/')
+  if (await mergeGitignore(join(root, '.gitignore'))) created.push('.gitignore')
+  if (
+    await writeIfMissing(
+      join(root, 'client.example.yaml'),
+      await readFile(templatePath('workspace', 'client.example.yaml'), 'utf8'),
+    )
+  )
+    created.push('client.example.yaml')
+  return {created, overwritten, root}
+}
+
+/** Adds the lines of our .gitignore template that the folder's .gitignore lacks. Returns whether it changed. */
+async function mergeGitignore(file: string): Promise<boolean> {
+  const template = await readFile(templatePath('workspace', 'gitignore'), 'utf8')
+  const current = (await exists(file)) ? await readFile(file, 'utf8') : ''
+  const have = new Set(current.split('\n').map((line) => line.trim()))
+  const missing = template
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('#') && !have.has(line.trim()))
+  if (current !== '' && missing.length === 0) return false
+  const next = current === '' ? template : `${current.replace(/\n*$/, '\n')}\n# seiketsu\n${missing.join('\n')}\n`
+  await writeFile(file, next)
+  return true
+}
+
+async function writeIfMissing(file: string, content: string): Promise<boolean> {
+  if (await exists(file)) return false
+  await writeFile(file, content)
+  return true
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path)).isDirectory()
+}
