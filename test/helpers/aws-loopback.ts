@@ -1,0 +1,121 @@
+import {createServer, type IncomingHttpHeaders, type Server} from 'node:http'
+import type {AddressInfo} from 'node:net'
+
+/**
+ * Loopback stand-ins for AWS services that the real AWS SDK clients talk to through an endpoint
+ * override. They speak the services' wire protocols: JSON 1.0/1.1 (`X-Amz-Target`, used by KMS,
+ * Secrets Manager, Cost Explorer) and query/XML (STS, RDS). Every call is recorded.
+ */
+export interface AwsCall {
+  operation: string
+  body: Record<string, unknown>
+  headers: IncomingHttpHeaders
+}
+
+export interface AwsReply {
+  status?: number
+  body: unknown
+  headers?: Record<string, string>
+}
+
+export type JsonHandler = (body: Record<string, unknown>, call: AwsCall) => AwsReply | Promise<AwsReply>
+export type QueryHandler = (
+  params: URLSearchParams,
+  call: AwsCall,
+) => {status?: number; xml: string} | Promise<{status?: number; xml: string}>
+
+export interface LoopbackService {
+  url: string
+  calls: AwsCall[]
+  close(): Promise<void>
+}
+
+/** A JSON-protocol error as the SDK expects it: HTTP 400 and `__type`. */
+export function awsJsonError(type: string, message: string, status = 400): AwsReply {
+  return {body: {__type: type, Message: message, message}, status}
+}
+
+/** A query-protocol error document (STS, RDS). */
+export function awsQueryError(code: string, message: string, status = 400): {status: number; xml: string} {
+  return {
+    status,
+    xml: `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>`,
+  }
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections()
+    server.close(() => resolve())
+  })
+}
+
+function readBody(request: import('node:http').IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = ''
+    request.setEncoding('utf8')
+    request.on('data', (chunk) => (text += chunk))
+    request.on('end', () => resolve(text))
+    request.on('error', reject)
+  })
+}
+
+/** A JSON 1.0/1.1 service: `POST /` with `X-Amz-Target: <Prefix>.<Operation>`. */
+export async function startJsonService(handlers: Record<string, JsonHandler>): Promise<LoopbackService> {
+  const calls: AwsCall[] = []
+  const server = createServer(async (request, response) => {
+    const text = await readBody(request)
+    const target = String(request.headers['x-amz-target'] ?? '')
+    const operation = target.split('.').pop() ?? ''
+    const body = text ? (JSON.parse(text) as Record<string, unknown>) : {}
+    const call = {body, headers: request.headers, operation}
+    calls.push(call)
+    const handler = handlers[operation]
+    let reply: AwsReply
+    try {
+      reply = handler
+        ? await handler(body, call)
+        : awsJsonError('UnknownOperationException', `no handler for ${operation}`)
+    } catch (error) {
+      reply = awsJsonError('InternalFailure', (error as Error).message, 500)
+    }
+    response.writeHead(reply.status ?? 200, {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amzn-requestid': `req-${calls.length}`,
+      ...reply.headers,
+    })
+    response.end(JSON.stringify(reply.body))
+  })
+  const url = await listen(server)
+  return {calls, close: () => close(server), url}
+}
+
+/** A query-protocol service: form-encoded `Action=…` in, XML out. */
+export async function startQueryService(handlers: Record<string, QueryHandler>): Promise<LoopbackService> {
+  const calls: AwsCall[] = []
+  const server = createServer(async (request, response) => {
+    const params = new URLSearchParams(await readBody(request))
+    const operation = params.get('Action') ?? ''
+    const call = {body: Object.fromEntries(params), headers: request.headers, operation}
+    calls.push(call)
+    const handler = handlers[operation]
+    const reply = handler ? await handler(params, call) : awsQueryError('InvalidAction', `no handler for ${operation}`)
+    response.writeHead(reply.status ?? 200, {'content-type': 'text/xml'})
+    response.end(reply.xml)
+  })
+  const url = await listen(server)
+  return {calls, close: () => close(server), url}
+}
+
+/** Credentials the SDK accepts without touching a real account or the instance metadata service. */
+export const FAKE_AWS_ENV: NodeJS.ProcessEnv = {
+  AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_REGION: 'us-east-1',
+  AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+}
