@@ -1,0 +1,96 @@
+import type {AuditReport, Check, Finding} from '../types.ts'
+
+/** JUnit XML: one test suite per stack, one test case per rule × resource evaluated. */
+
+function escapeXml(text: string): string {
+  return (
+    text
+      .replaceAll('&', '&amp;')
+      .replaceAll('<', '&lt;')
+      .replaceAll('>', '&gt;')
+      .replaceAll('"', '&quot;')
+      .replaceAll("'", '&apos;')
+      // Characters XML 1.0 cannot carry at all.
+      .replaceAll(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+  )
+}
+
+function key(ruleId: string, stack: string, address: string): string {
+  return `${ruleId}\u0000${stack}\u0000${address}`
+}
+
+export function toJunit(report: AuditReport): string {
+  const byCase = new Map<string, Finding[]>()
+  for (const finding of report.findings) {
+    const id = key(finding.ruleId, finding.stack, finding.address)
+    byCase.set(id, [...(byCase.get(id) ?? []), finding])
+  }
+  const suites = new Map<string, Check[]>()
+  const seen = new Set<string>()
+  const cases: Check[] = [...report.checks]
+  // Fleet findings and stack-level findings carry their own address: make sure each has a case.
+  for (const finding of report.findings) {
+    const id = key(finding.ruleId, finding.stack, finding.address)
+    if (!report.checks.some((check) => key(check.ruleId, check.stack, check.address) === id) && !seen.has(id))
+      cases.push({
+        address: finding.address,
+        file: finding.file,
+        passed: false,
+        ruleId: finding.ruleId,
+        stack: finding.stack,
+      })
+    seen.add(id)
+  }
+  for (const check of cases) suites.set(check.stack, [...(suites.get(check.stack) ?? []), check])
+  const titles = new Map(report.rules.map((rule) => [rule.id, rule.title]))
+  const lines: string[] = []
+  let failures = 0
+  let skipped = 0
+  const suiteXml: string[] = []
+  for (const [stack, checks] of suites) {
+    let suiteFailures = 0
+    let suiteSkipped = 0
+    const body: string[] = []
+    for (const check of checks) {
+      const findings = byCase.get(key(check.ruleId, check.stack, check.address)) ?? []
+      const open = findings.filter((finding) => !finding.suppressed)
+      const name = `${check.ruleId} ${check.address || '(stack)'}: ${titles.get(check.ruleId) ?? ''}`
+      const attributes = `name="${escapeXml(name)}" classname="${escapeXml(`${stack}.${check.ruleId}`)}" file="${escapeXml(check.file)}"`
+      if (open.length > 0) {
+        suiteFailures++
+        body.push(
+          `    <testcase ${attributes}>`,
+          `      <failure message="${escapeXml(open.map((finding) => finding.message).join('; '))}" type="${open[0]!.severity}">${escapeXml(
+            open
+              .map((finding) => `${finding.severity} ${finding.ruleId} ${finding.address}: ${finding.message}`)
+              .join('\n'),
+          )}</failure>`,
+          '    </testcase>',
+        )
+      } else if (findings.length > 0) {
+        suiteSkipped++
+        const reason = findings[0]!.suppressed!
+        body.push(
+          `    <testcase ${attributes}>`,
+          `      <skipped message="${escapeXml(`suppressed until ${reason.expires}: ${reason.reason}`)}"/>`,
+          '    </testcase>',
+        )
+      } else body.push(`    <testcase ${attributes}/>`)
+    }
+    failures += suiteFailures
+    skipped += suiteSkipped
+    suiteXml.push(
+      `  <testsuite name="${escapeXml(stack)}" tests="${checks.length}" failures="${suiteFailures}" errors="0" skipped="${suiteSkipped}">`,
+      ...body,
+      '  </testsuite>',
+    )
+  }
+  lines.push(
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="seiketsu audit" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}">`,
+    ...suiteXml,
+    '</testsuites>',
+    '',
+  )
+  return lines.join('\n')
+}
