@@ -1,4 +1,4 @@
-import {blocks, isLiteral, isObject, resolve, str, strings, type JsonObject} from './terraform.ts'
+import {blocks, isLiteral, isObject, jsonencodeValue, resolve, str, strings, type JsonObject} from './terraform.ts'
 import type {Stack} from './types.ts'
 
 /** One IAM policy statement, whether written as policy JSON or as an aws_iam_policy_document block. */
@@ -26,6 +26,8 @@ export function policyStatements(stack: Stack, value: unknown): PolicyResult {
   if (isObject(value)) return {kind: 'statements', statements: jsonStatements(value)}
   if (typeof value !== 'string') return {kind: 'invalid', reason: 'not a policy document'}
   if (isLiteral(value)) return parsePolicyText(value)
+  const encoded = jsonencodeValue(value)
+  if (isObject(encoded)) return {kind: 'statements', statements: jsonStatements(encoded)}
   const document = resolve(stack, value, ['aws_iam_policy_document'])
   if (document) return {kind: 'statements', statements: documentStatements(stack, document.values)}
   // A JSON string carrying ${…} references inside its values (cdktf's usual output) still parses.

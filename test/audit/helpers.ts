@@ -36,12 +36,17 @@ export function fixtureExpectations(file: string): FixtureExpectations {
 }
 
 /** Audits one fixture file or folder on its own, as `seiketsu audit --path` would. */
-export async function auditFixture(path: string, context?: Partial<ClientContext>): Promise<{report: AuditReport; stacks: Stack[]}> {
+export async function auditFixture(
+  path: string,
+  context?: Partial<ClientContext>,
+): Promise<{report: AuditReport; stacks: Stack[]}> {
   const stacks = await loadPathStacks([path], {cwd: auditFixtures, tiers: await shippedTiers()})
   if (context) for (const stack of stacks) if (stack.client) Object.assign(stack.client, context)
   return {report: auditStacks(stacks, {today: '2026-06-01'}), stacks}
 }
 
 export function addressesOf(report: AuditReport, ruleId: string): string[] {
-  return [...new Set(report.findings.filter((finding) => finding.ruleId === ruleId).map((finding) => finding.address))].sort()
+  return [
+    ...new Set(report.findings.filter((finding) => finding.ruleId === ruleId).map((finding) => finding.address)),
+  ].sort()
 }

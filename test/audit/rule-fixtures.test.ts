@@ -30,7 +30,9 @@ describe('audit rules on their fixtures (test/fixtures/audit/rules)', () => {
 
   it('has a failing fixture for every resource and stack rule', () => {
     const failing = new Set(
-      [...expectations.values()].flatMap(({expect: expected}) => Object.keys(expected).filter((id) => expected[id]!.length > 0)),
+      [...expectations.values()].flatMap(({expect: expected}) =>
+        Object.keys(expected).filter((id) => expected[id]!.length > 0),
+      ),
     )
     const missing = RULES.filter((rule) => rule.scope !== 'fleet' && !failing.has(rule.id)).map((rule) => rule.id)
     expect(missing).to.deep.equal([])
@@ -38,7 +40,9 @@ describe('audit rules on their fixtures (test/fixtures/audit/rules)', () => {
 
   it('has HCL fixtures for a good share of the rules', () => {
     const hcl = new Set(
-      [...expectations.entries()].filter(([file]) => file.endsWith('.tf')).flatMap(([, {expect: expected}]) => Object.keys(expected)),
+      [...expectations.entries()]
+        .filter(([file]) => file.endsWith('.tf'))
+        .flatMap(([, {expect: expected}]) => Object.keys(expected)),
     )
     expect(hcl.size).to.be.at.least(Math.ceil(RULES.length / 3))
   })
@@ -47,7 +51,9 @@ describe('audit rules on their fixtures (test/fixtures/audit/rules)', () => {
 describe('the baseline client stack (test/fixtures/audit/stacks/acme.tf.json)', () => {
   it('passes every rule, and every resource and stack rule looked at it', async () => {
     const {report} = await auditFixture(join(auditFixtures, 'stacks', 'acme.tf.json'))
-    expect(report.findings.map((finding) => `${finding.ruleId} ${finding.address}: ${finding.message}`)).to.deep.equal([])
+    expect(report.findings.map((finding) => `${finding.ruleId} ${finding.address}: ${finding.message}`)).to.deep.equal(
+      [],
+    )
     const evaluated = new Set(report.checks.map((check) => check.ruleId))
     const skipped = RULES.filter((rule) => !evaluated.has(rule.id)).map((rule) => rule.id)
     // Only rules for resources a client stack must not contain (peering, secret versions, CloudTrail) stay idle.

@@ -1,5 +1,15 @@
 import {subnetRouting} from '../network-model.ts'
-import {at, isObject, isTrue, references, resolveAll, str, strings, type JsonObject} from '../terraform.ts'
+import {
+  at,
+  isObject,
+  isTrue,
+  jsonencodeValue,
+  references,
+  resolveAll,
+  str,
+  strings,
+  type JsonObject,
+} from '../terraform.ts'
 import type {Resource, Rule} from '../types.ts'
 import {DESIGN, isSecretName, literalSecretValue, resourceRule, secretValueKind, stackRule} from './kit.ts'
 
@@ -8,6 +18,8 @@ export function containers(task: Resource): JsonObject[] | undefined {
   const raw = task.values.container_definitions
   if (Array.isArray(raw)) return raw.filter(isObject)
   if (typeof raw !== 'string') return undefined
+  const encoded = jsonencodeValue(raw)
+  if (Array.isArray(encoded)) return encoded.filter(isObject)
   try {
     const parsed = JSON.parse(raw) as unknown
     return Array.isArray(parsed) ? parsed.filter(isObject) : undefined

@@ -43,9 +43,9 @@ export function customerKeyProblem(stack: Stack, value: unknown, what: string): 
   return undefined
 }
 
-/** Names that hold credentials when they hold a literal value. */
+/** Names that hold credentials when they hold a literal value: the credential word ends the name. */
 const SECRET_NAME =
-  /(^|[_\-.])(password|passwd|pwd|secret|secret[_-]?key|token|auth[_-]?token|api[_-]?key|apikey|private[_-]?key|access[_-]?key|client[_-]?secret|credentials?)($|[_\-.])/i
+  /(^|[_\-.])(password|passwd|pwd|secret|secret[_-]?key|token|auth[_-]?token|api[_-]?key|apikey|private[_-]?key|access[_-]?key|client[_-]?secret|credentials?)$/i
 /** …unless the name says it holds something else about the secret (its name, ARN, key id, length…). */
 const NOT_A_VALUE =
   /(_|-)(name|names|arn|arns|id|ids|kms_key_id|type|length|version|validity|rotation|enabled|required|stage|stages|ttl|policy|field|count|prefix|path|from|source|ref|key_id|secret_id|file|location|expiration|expires|duration|days|units|mode)$/i

@@ -43,7 +43,17 @@ function stackSecrets(stack: Stack): Violation[] {
     else
       for (const entry of Array.isArray(entries) ? entries : [entries])
         if (isObject(entry))
-          for (const [name, body] of Object.entries(entry)) collect(`${kind}.${name}`, stack.file, body)
+          for (const [name, body] of Object.entries(entry)) {
+            collect(`${kind}.${name}`, stack.file, body)
+            // A variable is named for what it holds: `variable "db_password" { default = "…" }`.
+            const first = Array.isArray(body) ? body[0] : body
+            if (kind === 'variable' && isObject(first) && isSecretName(name) && literalSecretValue(first.default))
+              violations.push({
+                address: `variable.${name}`,
+                file: stack.file,
+                message: 'its default is a literal credential',
+              })
+          }
   }
   return violations
 }
