@@ -38,7 +38,9 @@ function protocolName(value: unknown): string {
 
 /** A group reference as an address in the stack, or the literal value. */
 function groupRef(stack: Stack, value: unknown): string[] {
-  return strings(value).map((item) => resolve(stack, item, SG_TYPES)?.address ?? references(item)[0] ?? item)
+  return [
+    ...new Set(strings(value).map((item) => resolve(stack, item, SG_TYPES)?.address ?? references(item)[0] ?? item)),
+  ]
 }
 
 export function securityGroupRules(stack: Stack): SecurityGroupRule[] {

@@ -58,7 +58,11 @@ function expressionValue(expression: unknown, modulePrefix: string): unknown {
   if (!isObject(expression)) return undefined
   if ('constant_value' in expression) return expression.constant_value
   if (Array.isArray(expression.references)) {
-    const refs = (expression.references as string[]).map((ref) => `\${${modulePrefix}${ref}}`)
+    // Terraform lists `aws_x.y.id` and `aws_x.y`: keep the most specific form of each.
+    const all = expression.references as string[]
+    const refs = all
+      .filter((ref) => !all.some((other) => other !== ref && other.startsWith(`${ref}.`)))
+      .map((ref) => `\${${modulePrefix}${ref}}`)
     return refs.length === 1 ? refs[0] : refs
   }
   return Object.fromEntries(

@@ -137,7 +137,9 @@ export const fleetRules: Rule[] = [
           }
           for (const match of value.matchAll(/(?<!\d)\d{12}(?!\d)/g)) {
             const other = accounts.get(match[0])
-            if (other && other !== own) report(address, file, `${path} names account ${match[0]} of client ${other}`)
+            // An account this stack works in itself is FLT-002's business (shared accounts), not a reference.
+            if (other && other !== own && match[0] !== ownAccount(stack))
+              report(address, file, `${path} names account ${match[0]} of client ${other}`)
           }
           for (const match of value.matchAll(/arn:aws[\w-]*:s3:::([a-z0-9][a-z0-9.-]+)/g)) {
             const other = buckets.get(match[1]!)
