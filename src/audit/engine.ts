@@ -1,4 +1,4 @@
-import type {Check, Finding, Rule, RuleSummary, Stack} from './types.ts'
+import type {Check, Finding, Rule, RuleSummary, Stack, Violation} from './types.ts'
 
 /**
  * The policy engine: rules in, stacks in, findings and checks out. Pure: no files, no clock.
@@ -47,13 +47,8 @@ export function evaluate(stacks: readonly Stack[], rules: readonly Rule[], fleet
         const violations = rule.check(stack)
         if (violations.length === 0)
           checks.push({address: '', file: stack.file, passed: true, ruleId: rule.id, stack: stack.id})
-        const byAddress = new Map<string, {file: string; messages: string[]}>()
-        for (const violation of violations) {
-          const entry = byAddress.get(violation.address) ?? {file: violation.file ?? stack.file, messages: []}
-          entry.messages.push(violation.message)
-          byAddress.set(violation.address, entry)
-        }
-        for (const [address, {file, messages}] of byAddress) record(rule, stack, file, address, messages)
+        for (const group of groupByAddress(violations.map((violation) => ({...violation, stack}))))
+          record(rule, group.stack, group.file, group.address, group.messages)
       }
     }
   const audited = new Set(stacks)
@@ -62,10 +57,26 @@ export function evaluate(stacks: readonly Stack[], rules: readonly Rule[], fleet
     if (rule.scope !== 'fleet' || !stacks.some((stack) => stack.kind === 'client')) continue
     const violations = rule.check(clientStacks).filter((violation) => audited.has(violation.stack))
     if (violations.length === 0) checks.push({address: '', file: '', passed: true, ruleId: rule.id, stack: '*'})
-    for (const violation of violations)
-      record(rule, violation.stack, violation.file ?? violation.stack.file, violation.address, [violation.message])
+    for (const group of groupByAddress(violations)) record(rule, group.stack, group.file, group.address, group.messages)
   }
   return {checks, findings: sortFindings(findings)}
+}
+
+/** One check per stack and address, with every message about it. */
+function groupByAddress(violations: readonly (Violation & {stack: Stack})[]) {
+  const groups = new Map<string, {stack: Stack; file: string; address: string; messages: string[]}>()
+  for (const violation of violations) {
+    const key = `${violation.stack.id}\u0000${violation.address}`
+    const group = groups.get(key) ?? {
+      address: violation.address,
+      file: violation.file ?? violation.stack.file,
+      messages: [],
+      stack: violation.stack,
+    }
+    group.messages.push(violation.message)
+    groups.set(key, group)
+  }
+  return [...groups.values()]
 }
 
 const severityOrder = {critical: 0, high: 1, low: 3, medium: 2}

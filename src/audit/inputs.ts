@@ -113,6 +113,7 @@ export async function loadPathStacks(
   options: {cwd: string; tiers?: TierCatalog; platform?: string},
 ): Promise<Stack[]> {
   const byDir = new Map<string, (TerraformDocument | PlannedDocument)[]>()
+  const explicit = new Set<string>()
   const stacks: Stack[] = []
   for (const path of paths) {
     const absolute = resolvePath(options.cwd, path)
@@ -126,6 +127,7 @@ export async function loadPathStacks(
       throw usageError(`--path ${path}: no *.tf or *.tf.json file there`, {code: 'NO_TERRAFORM', details: {file: path}})
     for (const file of files) {
       const label = relative(options.cwd, file) || basename(file)
+      if (file === absolute) explicit.add(label)
       const document = await readDocument(file, label)
       if ('planned' in document) {
         stacks.push(identify(buildStack([document], {id: label}), options))
@@ -136,7 +138,15 @@ export async function loadPathStacks(
     }
   }
   for (const [dir, documents] of byDir)
-    stacks.push(identify(buildStack(documents, {id: dir === '.' ? documents[0]!.file : dir}), options))
+    // A folder's configuration is named after the folder; a file named on its own after itself.
+    stacks.push(
+      identify(
+        buildStack(documents, {
+          id: documents.length === 1 && explicit.has(documents[0]!.file) ? documents[0]!.file : dir,
+        }),
+        options,
+      ),
+    )
   return stacks
 }
 
