@@ -15,17 +15,14 @@ import type {Finding, Suppression} from './types.ts'
 
 export const EXCEPTIONS_FILE = 'audit-exceptions.yaml'
 
+/** YYYY-MM-DD that is a real calendar day (YAML may hand over a Date for an unquoted date). */
 const isoDate = z.preprocess(
   (value) => (value instanceof Date ? value.toISOString().slice(0, 10) : value),
   z
     .string({error: 'must be a date such as 2026-12-31'})
-    .regex(/^\d{4}-\d{2}-\d{2}$/, {error: 'must be a date such as 2026-12-31'})
     .refine(
-      (text) =>
-        !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && new Date(`${text}T00:00:00Z`).toISOString().startsWith(text),
-      {
-        error: 'is not a calendar date',
-      },
+      (text) => /^\d{4}-\d{2}-\d{2}$/.test(text) && new Date(`${text}T00:00:00Z`).toISOString().startsWith(text),
+      {error: 'must be a date such as 2026-12-31'},
     ),
 )
 
@@ -58,12 +55,12 @@ export async function loadSuppressions(file: string): Promise<Suppression[]> {
   const parsed = await readYamlFile(file, EXCEPTIONS_FILE)
   const data = parsed.data ?? {}
   const result = ExceptionsSchema.safeParse(data)
+  // A missing field has no line of its own: point at its entry.
+  const lineOf = (path: readonly PropertyKey[]) => parsed.lineOf(path) ?? parsed.lineOf(path.slice(0, -1))
   if (!result.success)
-    throw problemsError(
-      `${EXCEPTIONS_FILE} is invalid:`,
-      zodProblems(result.error, EXCEPTIONS_FILE, data, parsed.lineOf),
-      ['Each exception needs rule, client (or "*"), resource, reason and expires (YYYY-MM-DD).'],
-    )
+    throw problemsError(`${EXCEPTIONS_FILE} is invalid:`, zodProblems(result.error, EXCEPTIONS_FILE, data, lineOf), [
+      'Each exception needs rule, client (or "*"), resource, reason and expires (YYYY-MM-DD).',
+    ])
   return result.data.exceptions.map((entry, index) => ({...entry, line: parsed.lineOf(['exceptions', index])}))
 }
 
