@@ -33,6 +33,15 @@ export function parseOutputs(values: readonly string[], format: AuditFormat): Ou
   })
 }
 
+/**
+ * The JSON report: everything but the list of passing and failing checks (one per rule and resource,
+ * ~200 per stack), which only JUnit needs; `counts.checks` keeps their number.
+ */
+export function jsonReport(report: AuditReport): Omit<AuditReport, 'checks'> {
+  const {checks: _checks, ...rest} = report
+  return rest
+}
+
 export function renderReport(
   report: AuditReport,
   format: AuditFormat,
@@ -40,7 +49,7 @@ export function renderReport(
 ): string {
   switch (format) {
     case 'json': {
-      return `${JSON.stringify(report, null, 2)}\n`
+      return `${JSON.stringify(jsonReport(report), null, 2)}\n`
     }
     case 'sarif': {
       return `${JSON.stringify(toSarif(report, options.version), null, 2)}\n`

@@ -38,7 +38,7 @@ describe('seiketsu audit', () => {
     const acme = await runCli(['audit', 'acme', '--json'], {cwd: workspace.root})
     expect(acme.exitCode).to.equal(0)
     const clean = parseJson<AuditReport>(acme)
-    expect(clean).to.include.keys('findings', 'rules', 'counts', 'checks', 'stacks', 'suppressions', 'passed', 'failOn')
+    expect(clean).to.have.keys('findings', 'rules', 'counts', 'stacks', 'suppressions', 'passed', 'failOn', 'outputs')
     expect(clean.passed).to.equal(true)
     expect(clean.stacks.map((stack) => stack.id)).to.deep.equal(['acme'])
 

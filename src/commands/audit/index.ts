@@ -1,13 +1,13 @@
 import {Args, Flags} from '@oclif/core'
 
 import {auditWorkspace} from '../../audit/audit.ts'
-import {FORMATS, parseOutputs, renderReport, writeOutputs} from '../../audit/outputs.ts'
+import {FORMATS, jsonReport, parseOutputs, renderReport, writeOutputs} from '../../audit/outputs.ts'
 import {SEVERITIES, type AuditReport} from '../../audit/types.ts'
 import {SeiketsuCommand, type BaseFlags} from '../../base-command.ts'
 import {ExitCode, isSeiketsuError} from '../../errors.ts'
 import type {Workspace} from '../../workspace/workspace.ts'
 
-export type AuditResult = AuditReport & {outputs: {format: string; file: string}[]}
+export type AuditResult = Omit<AuditReport, 'checks'> & {outputs: {format: string; file: string}[]}
 
 export default class Audit extends SeiketsuCommand<AuditResult> {
   static override args = {
@@ -82,7 +82,7 @@ Findings at or above --fail-on (default low) exit 3 unless audit-exceptions.yaml
       for (const target of targets) this.logToStderr(`Wrote ${target.format} report to ${target.file}`)
     }
     if (!report.passed) process.exitCode = ExitCode.Policy
-    return {...report, outputs: targets}
+    return {...jsonReport(report), outputs: targets}
   }
 
   /** The workspace, or none when only --path / --plan-json are audited outside one. */
