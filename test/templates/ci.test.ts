@@ -14,7 +14,9 @@ function commandsOf(file: string): string[] {
   const config = parse(readFileSync(join(repoRoot, 'templates', 'ci', file), 'utf8')) as Record<string, unknown>
   if (file.startsWith('github')) {
     const jobs = Object.values(config.jobs as Record<string, {steps: {run?: string}[]}>)
-    return jobs.flatMap((job) => job.steps.flatMap((step) => (step.run ? [step.run.replaceAll(/\s+/g, ' ').trim()] : [])))
+    return jobs.flatMap((job) =>
+      job.steps.flatMap((step) => (step.run ? [step.run.replaceAll(/\s+/g, ' ').trim()] : [])),
+    )
   }
   return Object.values(config).flatMap((job) => ((job as {script?: string[]}).script ?? []).map((line) => line.trim()))
 }
