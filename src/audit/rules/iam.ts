@@ -18,6 +18,17 @@ const ATTACHMENT_TYPES = [
   'aws_iam_group_policy_attachment',
   'aws_iam_role',
 ]
+/** Resource policies outside S3 and KMS (which have rules of their own). */
+const RESOURCE_POLICY_TYPES = [
+  'aws_sns_topic_policy',
+  'aws_sns_topic',
+  'aws_sqs_queue_policy',
+  'aws_sqs_queue',
+  'aws_secretsmanager_secret_policy',
+  'aws_secretsmanager_secret',
+  'aws_ecr_repository_policy',
+  'aws_cloudwatch_log_resource_policy',
+]
 const ADMIN_POLICIES = /:policy\/(AdministratorAccess|IAMFullAccess|PowerUserAccess)$/
 
 /**
@@ -41,6 +52,7 @@ const RESOURCELESS_ACTIONS = [
   /^rds:Describe\w+$/,
   /^elasticache:Describe\w+$/,
   /^application-autoscaling:Describe\w+$/,
+  /^organizations:(DescribeOrganization|ListAccounts|ListRoots|ListCreateAccountStatus|ListAWSServiceAccessForOrganization|ListDelegatedAdministrators|ListPolicies|CreateAccount|EnableAWSServiceAccess)$/,
 ]
 
 /** The policy documents a resource carries (inline role policies included). */
@@ -137,6 +149,27 @@ export const iamRules: Rule[] = [
     resourceTypes: ATTACHMENT_TYPES,
     severity: 'critical',
     title: 'No administrator-equivalent managed policies',
+  }),
+  resourceRule({
+    check(resource, stack) {
+      const result = policyStatements(stack, resource.values.policy)
+      if (result.kind !== 'statements') return undefined
+      return result.statements
+        .filter(
+          (statement) =>
+            statement.effect === 'Allow' && hasWildcardPrincipal(statement) && statement.conditions.length === 0,
+        )
+        .map(() => 'the resource policy allows any principal ("*") without a condition')
+    },
+    domain: 'iam',
+    equivalents: {checkov: [], trivy: []},
+    id: 'SKT-IAM-006',
+    remediation:
+      'Name the principals (a service with aws:SourceAccount, or the client\'s roles); never Allow "*" unconditionally.',
+    requirement: `${DESIGN}: IAM — least privilege; seed: complete data separation.`,
+    resourceTypes: RESOURCE_POLICY_TYPES,
+    severity: 'critical',
+    title: 'Resource policies grant nothing to everyone',
   }),
   stackRule({
     check(stack) {

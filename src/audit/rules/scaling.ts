@@ -59,7 +59,8 @@ const TRIGGERS: {label: string; metric: RegExp; threshold: number}[] = [
   {label: 'CPU > 70 %', metric: /^CPUUtilization$/, threshold: 70},
   {label: 'memory > 80 %', metric: /^MemoryUtilization$/, threshold: 80},
   {label: 'response time > 500 ms', metric: /^TargetResponseTime$/, threshold: 0.5},
-  {label: 'queue depth > 100', metric: /queue|backlog|depth/i, threshold: 100},
+  // SQS's own depth metric, or a custom one named for the queue.
+  {label: 'queue depth > 100', metric: /^ApproximateNumberOfMessages(Visible)?$|queue|backlog|depth/i, threshold: 100},
 ]
 
 export const scalingRules: Rule[] = [

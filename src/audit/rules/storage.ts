@@ -272,6 +272,21 @@ export const storageRules: Rule[] = [
     severity: 'critical',
     title: 'Bucket policies grant nothing to everyone',
   }),
+  resourceRule({
+    check(queue, stack) {
+      if (queue.values.kms_master_key_id === undefined && isTrue(queue.values.sqs_managed_sse_enabled))
+        return "encrypted with an SQS-managed key, not the client's customer-managed key"
+      return customerKeyProblem(stack, queue.values.kms_master_key_id, 'kms_master_key_id')
+    },
+    domain: 'storage',
+    equivalents: {checkov: ['CKV_AWS_27'], trivy: ['AVD-AWS-0096', 'AVD-AWS-0135']},
+    id: 'SKT-SQS-001',
+    remediation: "Set kms_master_key_id = the client's key on every queue.",
+    requirement: `${DESIGN}: Keys — a customer-managed KMS key per client; seed: AES-256 encryption of all data at rest.`,
+    resourceTypes: ['aws_sqs_queue'],
+    severity: 'medium',
+    title: "Queues are encrypted with the client's key",
+  }),
   stackRule({
     check(stack) {
       const data = resourcesOf(stack, 'aws_s3_bucket').filter((bucket) => bucketRole(stack, bucket) === 'data')
