@@ -6,6 +6,7 @@ import {IamRole} from '@cdktf/provider-aws/lib/iam-role/index.js'
 import {InternetGateway} from '@cdktf/provider-aws/lib/internet-gateway/index.js'
 import type {KmsKey} from '@cdktf/provider-aws/lib/kms-key/index.js'
 import {NatGateway} from '@cdktf/provider-aws/lib/nat-gateway/index.js'
+import {Route} from '@cdktf/provider-aws/lib/route/index.js'
 import {RouteTableAssociation} from '@cdktf/provider-aws/lib/route-table-association/index.js'
 import {RouteTable} from '@cdktf/provider-aws/lib/route-table/index.js'
 import {Subnet} from '@cdktf/provider-aws/lib/subnet/index.js'
@@ -67,9 +68,13 @@ export class ClientNetwork extends Construct {
       vpcId: this.vpc.id,
     })
     const publicRoutes = new RouteTable(this, 'publicRoutes', {
-      route: [{cidrBlock: '0.0.0.0/0', gatewayId: internetGateway.id}],
       tags: {Name: `${names.prefix}-public`},
       vpcId: this.vpc.id,
+    })
+    new Route(this, 'publicDefaultRoute', {
+      destinationCidrBlock: '0.0.0.0/0',
+      gatewayId: internetGateway.id,
+      routeTableId: publicRoutes.id,
     })
     this.publicSubnets.forEach(
       (subnet, index) =>
@@ -94,9 +99,13 @@ export class ClientNetwork extends Construct {
     // One route table per private subnet, out through the NAT of its AZ (or the first ones when the tier has fewer NATs).
     this.privateSubnets.forEach((subnet, index) => {
       const routes = new RouteTable(this, `privateRoutes${index + 1}`, {
-        route: [{cidrBlock: '0.0.0.0/0', natGatewayId: this.natGateways[index % this.natGateways.length]!.id}],
         tags: {Name: `${names.prefix}-private-${index + 1}`},
         vpcId: this.vpc.id,
+      })
+      new Route(this, `privateDefaultRoute${index + 1}`, {
+        destinationCidrBlock: '0.0.0.0/0',
+        natGatewayId: this.natGateways[index % this.natGateways.length]!.id,
+        routeTableId: routes.id,
       })
       new RouteTableAssociation(this, `privateRoutes${index + 1}Association`, {
         routeTableId: routes.id,
