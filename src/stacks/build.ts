@@ -45,14 +45,13 @@ function withoutCreationStacks<T>(build: () => T): T {
 
 /** JSON.stringify with object keys sorted at every level (arrays keep their order). */
 export function stableStringify(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_key, item: unknown) => {
-      if (item === null || typeof item !== 'object' || Array.isArray(item)) return item
-      const sorted: Record<string, unknown> = {}
-      for (const key of Object.keys(item).sort()) sorted[key] = (item as Record<string, unknown>)[key]
-      return sorted
-    },
-    2,
-  )
+  return JSON.stringify(sortKeys(value), undefined, 2)
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => sortKeys(item))
+  if (value === null || typeof value !== 'object') return value
+  const sorted: Record<string, unknown> = {}
+  for (const key of Object.keys(value).sort()) sorted[key] = sortKeys((value as Record<string, unknown>)[key])
+  return sorted
 }

@@ -1,5 +1,5 @@
 /**
- * npm run bench:synth -- --clients N
+ * npm run bench:synth -- --clients N [--runs R]
  *
  * Builds temporary workspaces of 10 and of N clients (the real registry code), then times the real
  * `seiketsu synth` command on each (and on a single client), the way an operator runs it: wall time
@@ -9,14 +9,18 @@
  */
 import {spawn} from 'node:child_process'
 import {readFile, rm, writeFile} from 'node:fs/promises'
+import os from 'node:os'
 import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 
 import {binPath, makeTempDir} from '../helpers/cli.ts'
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 
-const {values} = parseArgs({options: {clients: {default: '250', type: 'string'}}})
+const {values} = parseArgs({
+  options: {clients: {default: '250', type: 'string'}, runs: {default: '3', type: 'string'}},
+})
 const count = Number(values.clients)
+const runs = Number(values.runs)
 if (!Number.isInteger(count) || count < 11) throw new Error('--clients must be an integer above 10')
 
 const tiers = ['bronze', 'silver', 'gold', 'enterprise']
@@ -36,18 +40,38 @@ async function workspaceOf(size: number): Promise<string> {
   return workspace.root
 }
 
-/** Writes the process's peak RSS (kB) to a file when it exits; loaded with --import. */
+/** Writes the process's peak RSS (kB) and CPU time (µs) to a file when it exits; loaded with --import. */
 async function rssProbe(dir: string): Promise<{module: string; output: string}> {
   const module = join(dir, 'rss-probe.mjs')
   const output = join(dir, 'rss.txt')
   await writeFile(
     module,
-    `import {writeFileSync} from 'node:fs'\nprocess.on('exit', () => writeFileSync(${JSON.stringify(output)}, String(process.resourceUsage().maxRSS)))\n`,
+    [
+      "import {writeFileSync} from 'node:fs'",
+      `process.on('exit', () => {`,
+      '  const usage = process.resourceUsage()',
+      `  writeFileSync(${JSON.stringify(output)}, JSON.stringify({cpu: usage.userCPUTime + usage.systemCPUTime, rss: usage.maxRSS}))`,
+      '})',
+      '',
+    ].join('\n'),
   )
   return {module, output}
 }
 
-async function timeSynth(root: string, args: string[], probe: {module: string; output: string}) {
+interface Figures {
+  seconds: number
+  cpuSeconds: number
+  peakMiB: number
+}
+
+/** The median run (by wall time) of `runs` runs: other processes on the machine make single runs noisy. */
+async function medianSynth(root: string, args: string[], probe: {module: string; output: string}): Promise<Figures> {
+  const samples: Figures[] = []
+  for (let run = 0; run < runs; run++) samples.push(await timeSynth(root, args, probe))
+  return samples.sort((a, b) => a.seconds - b.seconds)[Math.floor(samples.length / 2)]!
+}
+
+async function timeSynth(root: string, args: string[], probe: {module: string; output: string}): Promise<Figures> {
   const started = performance.now()
   const exitCode = await new Promise<number>((resolve, reject) => {
     const child = spawn(process.execPath, [binPath, 'synth', '--workspace', root, ...args], {
@@ -59,8 +83,8 @@ async function timeSynth(root: string, args: string[], probe: {module: string; o
   })
   const seconds = (performance.now() - started) / 1000
   if (exitCode !== 0) throw new Error(`seiketsu synth ${args.join(' ')} exited ${exitCode}`)
-  const peakMiB = Number(await readFile(probe.output, 'utf8')) / 1024
-  return {peakMiB, seconds}
+  const usage = JSON.parse(await readFile(probe.output, 'utf8')) as {cpu: number; rss: number}
+  return {cpuSeconds: usage.cpu / 1e6, peakMiB: usage.rss / 1024, seconds}
 }
 
 const scratch = await makeTempDir('seiketsu-bench-')
@@ -70,19 +94,20 @@ const large = await workspaceOf(count)
 try {
   // A first run warms the compile cache (bin/run.js enables it), as on any machine after one use.
   await timeSynth(small, ['client-0001'], probe)
-  const one = await timeSynth(small, ['client-0001'], probe)
-  const ten = await timeSynth(small, [], probe)
-  const many = await timeSynth(large, [], probe)
-  const marginalMs = ((many.seconds - ten.seconds) * 1000) / (count - 10)
-  const row = (label: string, figures: {seconds: number; peakMiB: number}) =>
-    `${label.padEnd(24)} ${figures.seconds.toFixed(2).padStart(7)} s ${figures.peakMiB.toFixed(0).padStart(6)} MiB peak RSS`
+  const one = await medianSynth(small, ['client-0001'], probe)
+  const ten = await medianSynth(small, [], probe)
+  const many = await medianSynth(large, [], probe)
+  const marginal = (key: 'seconds' | 'cpuSeconds') => (((many[key] - ten[key]) * 1000) / (count - 10)).toFixed(1)
+  const row = (label: string, figures: Figures) =>
+    `${label.padEnd(14)} ${figures.seconds.toFixed(2).padStart(7)} s wall ${figures.cpuSeconds.toFixed(2).padStart(7)} s CPU ${figures.peakMiB.toFixed(0).padStart(6)} MiB peak RSS`
   process.stdout.write(
     [
-      `seiketsu synth (client stacks + platform stack), node ${process.version}`,
+      `seiketsu synth (client stacks + platform stack), node ${process.version}, median of ${runs} runs`,
       row('1 client', one),
       row('10 clients', ten),
       row(`${count} clients`, many),
-      `marginal per client      ${marginalMs.toFixed(1).padStart(7)} ms`,
+      `marginal per client: ${marginal('seconds')} ms wall, ${marginal('cpuSeconds')} ms CPU`,
+      `(load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores: wall time grows with other load)`,
       '',
     ].join('\n'),
   )
