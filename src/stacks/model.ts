@@ -415,6 +415,11 @@ export interface PlatformStackModel {
   region: string
   tags: Record<string, string>
   clients: PlatformClientModel[]
+  /**
+   * Clients whose account this stack does not create (it exists, or the client is offboarded). If
+   * this stack created it earlier, terraform forgets it instead of closing it (`removed` blocks).
+   */
+  accountsToForget: string[]
   roles: {admin: string; provisioner: string; monitoring: string}
   clientRoles: {admin: string; app: string; readOnly: string; provisioner: string}
   trail: {name: string; bucket: string; keyAlias: string; arn: string; bucketArn: string}
@@ -430,9 +435,9 @@ export function buildPlatformStackModel(
   const {platform, managementAccountId, region} = config
   const trailName = `${platform}-organization`
   const trailBucket = `${platform}-${managementAccountId}-cloudtrail`
-  const clients = [...allClients]
+  const sorted = [...allClients].sort((a, b) => a.id.localeCompare(b.id))
+  const clients = sorted
     .filter((client) => client.status !== 'offboarded')
-    .sort((a, b) => a.id.localeCompare(b.id))
     .map((client): PlatformClientModel => ({
       accountId: client.accountId,
       id: client.id,
@@ -448,6 +453,9 @@ export function buildPlatformStackModel(
     }))
   const state = config.state
   return {
+    accountsToForget: sorted
+      .filter((client) => !clients.some((entry) => entry.id === client.id && entry.newAccount))
+      .map((client) => client.id),
     clientRoles: {
       admin: CLIENT_ROLES[0],
       app: CLIENT_ROLES[1],

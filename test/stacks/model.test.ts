@@ -126,6 +126,7 @@ describe('stack model', () => {
       ['beta', null, true],
       ['zeta', null, true],
     ])
+    expect(platform.accountsToForget).to.deep.equal(['acme', 'gone'])
     expect(platform.stateBucket).to.equal(undefined)
   })
 })

@@ -49,6 +49,16 @@ export class PlatformStack extends SeiketsuStack {
         tags: client.newAccount.tags,
       })
     }
+    // Once a client's account id is in its manifest (or the client is gone), the account leaves this
+    // stack: terraform forgets it rather than closing it. A no-op for accounts it never created.
+    if (model.accountsToForget.length > 0)
+      this.addOverride(
+        'removed',
+        model.accountsToForget.map((id) => ({
+          from: `aws_organizations_account.account-${id}`,
+          lifecycle: {destroy: false},
+        })),
+      )
     const accountOf = (client: (typeof model.clients)[number]) => client.accountId ?? this.accounts[client.id]!.id
     const clientRoleArns = (role: string) =>
       model.clients.map((client) => `arn:aws:iam::${accountOf(client)}:role/${role}`)
