@@ -36,22 +36,22 @@ Unknown ids or an invalid registry: exit 2, nothing written.`
     const clients = registry.select(argv as string[])
     // cdktf and the provider bindings are heavy: loaded only once there is something to build.
     const {prepareStacks} = await import('../stacks/synth.ts')
-    const jobs = await prepareStacks(workspace, clients, {
+    const {close, concurrency, jobs} = await prepareStacks(workspace, clients, {
       allClients: registry.clients,
       outDir: flags.out === undefined ? undefined : resolve(flags.out),
     })
     const stacks: SynthesizedStack[] = []
     await runTasks(
-      jobs.map((job) => ({
+      jobs.map((job, index) => ({
         task: async (_ctx: object, task: {title: string}) => {
           const stack = await job.run()
-          stacks.push(stack)
+          stacks[index] = stack
           task.title = `${job.id}: ${stack.resources} resources`
         },
         title: `${job.kind === 'platform' ? 'Platform stack' : 'Client'} ${job.id}`,
       })),
-      {json: this.jsonEnabled()},
-    )
+      {concurrent: concurrency, json: this.jsonEnabled()},
+    ).finally(close)
     if (jobs[0]) {
       const folder = resolve(jobs[0].file, '../..')
       const shown = relative(process.cwd(), folder)

@@ -9,6 +9,7 @@ import {clientRuleProblems, fleetProblems, loadRegistry} from '../registry/regis
 import {problemsError} from '../workspace/problems.ts'
 import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
 import {stackBackend} from './backend.ts'
+import {stackBuilder} from './builders.ts'
 import {
   buildClientStackModel,
   buildPlatformStackModel,
@@ -53,21 +54,41 @@ export async function synthesizeStacks(
   clients: readonly ClientManifest[],
   options: SynthesisOptions = {},
 ): Promise<SynthesizedStack[]> {
-  const jobs = await prepareStacks(workspace, clients, options)
+  const {jobs, concurrency, close} = await prepareStacks(workspace, clients, options)
   const written: SynthesizedStack[] = []
-  for (const job of jobs) written.push(await job.run())
+  let next = 0
+  try {
+    await Promise.all(
+      Array.from({length: concurrency}, async () => {
+        while (next < jobs.length) {
+          const index = next++
+          written[index] = await jobs[index]!.run()
+        }
+      }),
+    )
+  } finally {
+    await close()
+  }
   return written
 }
 
+/** The stacks to build, how many may run at once, and what to call when done with them. */
+export interface SynthesisPlan {
+  jobs: StackJob[]
+  concurrency: number
+  close(): Promise<void>
+}
+
 /**
- * Validates the selection and models every stack, loading cdktf; writes nothing. Bad input (an
- * unknown tier, a region outside its residency, duplicate ids or overlapping CIDRs) is exit 2.
+ * Validates the selection and models every stack, and starts the builder (cdktf loads here, in this
+ * thread or in worker threads); writes nothing. Bad input (an unknown tier, a region outside its
+ * residency, duplicate ids or overlapping CIDRs) is exit 2. Call close() once the jobs are done.
  */
 export async function prepareStacks(
   workspace: Workspace,
   clients: readonly ClientManifest[],
   options: SynthesisOptions = {},
-): Promise<StackJob[]> {
+): Promise<SynthesisPlan> {
   const includePlatform = options.includePlatform ?? true
   const allClients = includePlatform ? (options.allClients ?? (await loadRegistry(workspace)).clients) : clients
   const problems = [...clients.flatMap((client) => clientRuleProblems(workspace, client)), ...fleetProblems(clients)]
@@ -84,9 +105,8 @@ export async function prepareStacks(
   )
   if (includePlatform) models.push(buildPlatformStackModel(workspace.config, allClients))
 
-  // cdktf and the provider bindings load here, only when stacks are actually built.
-  const {buildStackJson} = await import('./build.ts')
-  return models.map((model) => {
+  const builder = await stackBuilder(models.length)
+  const jobs = models.map((model): StackJob => {
     const dir = join(outDir, 'stacks', model.id)
     const file = join(dir, STACK_FILE)
     const backend = stackBackend(workspace.config, model.id, {stackDir: dir, stateDir: paths.state})
@@ -95,13 +115,14 @@ export async function prepareStacks(
       id: model.id,
       kind: model.kind,
       async run() {
-        const {json, resources} = buildStackJson(model, backend, outDir)
+        const {json, resources} = await builder.build(model, backend, outDir)
         await mkdir(dir, {recursive: true})
         await writeIfChanged(file, json)
         return {dir, file, id: model.id, kind: model.kind, resources}
       },
     }
   })
+  return {close: () => builder.close(), concurrency: builder.concurrency, jobs}
 }
 
 /**

@@ -1,5 +1,5 @@
 import {readFile, readdir, stat} from 'node:fs/promises'
-import {join} from 'node:path'
+import {join, relative, sep} from 'node:path'
 
 import {expect} from 'chai'
 
@@ -134,5 +134,42 @@ describe('synthesizeStacks', () => {
       bucket: 'seiketsu-tf-state',
       provider: 'aws.state',
     })
+  })
+})
+
+describe('synthesizeStacks across worker threads', () => {
+  it('writes a fleet through worker threads, byte-identical to stacks built one by one in this thread', async () => {
+    const fleet = await makeWorkspace({
+      clients: ['bronze', 'silver', 'gold', 'enterprise', 'bronze', 'silver', 'gold', 'enterprise', 'silver'].map(
+        (tier, index) =>
+          draftClient(`client-${index + 1}`, {accountId: index % 2 ? null : `${222222222220 + index}`, tier}),
+      ),
+    })
+    try {
+      const registry = await loadRegistry(fleet)
+      const together = await synthesizeStacks(fleet, registry.clients) // 10 stacks: worker threads
+      expect(together.map((stack) => stack.id)).to.deep.equal([...registry.clients.map((c) => c.id), 'platform'])
+      const texts = await Promise.all(together.map((stack) => readFile(stack.file, 'utf8')))
+      const outDir = await makeTempDir()
+      try {
+        for (const [index, client] of registry.clients.entries()) {
+          const [alone] = await synthesizeStacks(fleet, [client], {includePlatform: false, outDir})
+          expect(alone!.resources).to.equal(together[index]!.resources)
+          // Same backend path: both outputs sit at the same depth below their roots.
+          expect(await readFile(alone!.file, 'utf8'), client.id).to.equal(
+            texts[index]!.replace(
+              '../../../.seiketsu/state/',
+              relative(join(outDir, 'stacks', client.id), join(fleet.root, '.seiketsu', 'state'))
+                .split(sep)
+                .join('/') + '/',
+            ),
+          )
+        }
+      } finally {
+        await removeDir(outDir)
+      }
+    } finally {
+      await removeDir(fleet.root)
+    }
   })
 })
