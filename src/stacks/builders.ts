@@ -38,10 +38,17 @@ const MAX_THREADS = 4
 /**
  * The builder for `count` stacks: building is CPU-bound and synchronous, so a fleet is spread over
  * one worker thread per core (up to 4); a handful of stacks is built right here.
+ * SEIKETSU_SYNTH_THREADS=N sets the number of threads (1: everything in the command's thread).
  */
-export async function stackBuilder(count: number): Promise<StackBuilder> {
-  const threads = Math.min(availableParallelism(), MAX_THREADS, Math.ceil(count / MIN_STACKS_FOR_THREADS))
-  if (count < MIN_STACKS_FOR_THREADS || threads < 2) {
+export async function stackBuilder(count: number, env: NodeJS.ProcessEnv = process.env): Promise<StackBuilder> {
+  const requested = Number(env.SEIKETSU_SYNTH_THREADS)
+  const threads =
+    Number.isInteger(requested) && requested >= 1
+      ? Math.min(requested, count)
+      : count < MIN_STACKS_FOR_THREADS
+        ? 1
+        : Math.min(availableParallelism(), MAX_THREADS, Math.ceil(count / MIN_STACKS_FOR_THREADS))
+  if (threads < 2) {
     const {buildStackJson} = await import('./build.ts')
     return {
       async build(model, backend, outDir) {
