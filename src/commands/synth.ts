@@ -59,6 +59,11 @@ Unknown ids or an invalid registry: exit 2, nothing written.`
         `Synthesized ${stacks.length} stack${stacks.length === 1 ? '' : 's'} into ${shown.startsWith('..') ? folder : shown || '.'}`,
       )
     }
+    const pending = clients.filter((client) => client.accountId === null).map((client) => client.id)
+    if (pending.length > 0)
+      this.warn(
+        `${pending.length === 1 ? 'Client' : `${pending.length} clients`} without an AWS account yet (${pending.slice(0, 5).join(', ')}${pending.length > 5 ? ', …' : ''}): terraform refuses their stacks until the platform stack has created the accounts and their ids are recorded (seiketsu clients update ID --account-id …).`,
+      )
     return {stacks: stacks.map(({file, id, kind, resources}) => ({file, id, kind, resources}))}
   }
 }

@@ -54,6 +54,7 @@ describe('seiketsu synth', () => {
     expect(output).to.match(/platform: \d+ resources/)
     expect(output).to.include(`Synthesized 2 stacks into ${join(out, 'stacks')}`)
     expect(output).not.to.include('\u001B[')
+    expect(result.stderr).to.include('without an AWS account yet (bayview)')
     expect((await readdir(join(out, 'stacks'))).sort()).to.deep.equal(['bayview', 'platform'])
   })
 
