@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 
 import {loadRegistry} from '../../src/registry/registry.ts'
+import {CLIENT_STACK_ADDRESSES, databaseReplicaAddress, integrationSecretAddress} from '../../src/stacks/addresses.ts'
 import {synthesizeStacks} from '../../src/stacks/synth.ts'
 import type {Tier} from '../../src/tiers/tiers.ts'
 import type {Workspace} from '../../src/workspace/workspace.ts'
@@ -78,6 +79,18 @@ describe('tiers in the client stack', () => {
     expect([bronze.multiAz, enterprise.multiAz]).to.deep.equal([false, true])
     expect([bronze.replicas, enterprise.replicas]).to.deep.equal([0, 2])
     expect([bronze.taskMin, bronze.taskMax, enterprise.taskMin, enterprise.taskMax]).to.deep.equal([1, 3, 2, 10])
+  })
+
+  it('has every resource at the address other commands look for', () => {
+    const addresses = (doc: StackDocument) =>
+      Object.entries(doc.resource).flatMap(([type, byName]) => Object.keys(byName).map((name) => `${type}.${name}`))
+    const enterprise = addresses(docs[FLEET.enterprise]!)
+    expect(enterprise).to.include.members(Object.values(CLIENT_STACK_ADDRESSES))
+    expect(enterprise).to.include.members([databaseReplicaAddress(1), databaseReplicaAddress(2)])
+    expect(enterprise).to.include.members(
+      ['elevenlabs', 'twilio'].map((name) => integrationSecretAddress(name as 'twilio')),
+    )
+    expect(addresses(docs[FLEET.bronze]!)).to.include(integrationSecretAddress('mls'))
   })
 
   it('makes read replicas encrypted, private copies of the primary', () => {

@@ -8,6 +8,7 @@ import {OrganizationsAccount} from '@cdktf/provider-aws/lib/organizations-accoun
 import {AwsProvider} from '@cdktf/provider-aws/lib/provider/index.js'
 import type {Construct} from 'constructs'
 
+import {clientAccountAddress} from '../addresses.ts'
 import type {StackBackend} from '../backend.ts'
 import type {PlatformStackModel} from '../model.ts'
 import {policyDocument, type PolicyStatement} from '../policy.ts'
@@ -55,7 +56,7 @@ export class PlatformStack extends SeiketsuStack {
       this.addOverride(
         'removed',
         model.accountsToForget.map((id) => ({
-          from: `aws_organizations_account.account-${id}`,
+          from: clientAccountAddress(id),
           lifecycle: {destroy: false},
         })),
       )
