@@ -79,6 +79,8 @@ export class FakeAws {
   /** Accounts whose provisioner role refuses the caller. */
   readonly deniedAccounts = new Set<string>()
   onDemandLimit = 25
+  /** Services may return fewer results than asked for (with a next token): list pages hold at most this many. */
+  pageSize = 100
   service!: LoopbackService
 
   static async start(): Promise<FakeAws> {
@@ -306,7 +308,7 @@ export class FakeAws {
       ListKeyRotations: (body, call) => {
         const key = find(call, body.KeyId, false)
         if (isReply(key)) return key
-        const limit = Math.min(Number(body.Limit ?? 100), 1000)
+        const limit = Math.min(Number(body.Limit ?? 100), this.pageSize)
         const start = Number(body.Marker ?? 0)
         const page = key.rotations.slice(start, start + limit)
         const truncated = start + limit < key.rotations.length
@@ -450,7 +452,7 @@ export class FakeAws {
               return false
             }),
         )
-        const size = Number(body.MaxResults ?? 100)
+        const size = Math.min(Number(body.MaxResults ?? 100), this.pageSize)
         const start = Number(body.NextToken ?? 0)
         const page = matching.slice(start, start + size)
         return {
