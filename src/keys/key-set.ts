@@ -1,5 +1,7 @@
 import {z} from 'zod'
 
+import {formatDuration} from './duration.ts'
+
 /**
  * A client's JWT signing keys and their lifecycle, next → current → retiring → removed, as pure
  * functions of the key set and the clock. No I/O and no key generation here: fresh keys come in
@@ -174,7 +176,7 @@ export function planJwtRotation(
       return {
         action: 'wait',
         freshKeys: 0,
-        reason: `the next key ${next.kid} has been published only since ${next.createdAt}; verifiers may cache the JWKS for ${policy.publishLeadSeconds}s`,
+        reason: `the next key was published at ${next.createdAt} and verifiers may cache the JWKS for ${formatDuration(policy.publishLeadSeconds)}`,
         remove: [],
         waitUntil: new Date(readyAt).toISOString(),
       }

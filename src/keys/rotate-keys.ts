@@ -148,7 +148,7 @@ async function rotateOne(
       })
       const summary =
         result.status === 'waiting'
-          ? `waiting until ${result.plan.waitUntil} (${result.plan.reason}); --now promotes it anyway`
+          ? `waiting until ${result.plan.waitUntil}: ${result.plan.reason} (--now promotes it anyway)`
           : result.plan.action === 'create'
             ? `${result.status === 'planned' ? 'would create' : 'created'} current ${result.after.current ?? 'key'} and next key`
             : `${result.status === 'planned' ? 'would promote' : 'promoted'} ${result.plan.promote ?? 'a new key'}; ${result.plan.retire ?? 'no key'} retiring until ${result.plan.removeAfter ?? '-'}${result.plan.remove.length > 0 ? `; removed ${result.plan.remove.join(', ')}` : ''}`
