@@ -6,7 +6,7 @@ import {loadRegistry} from '../../src/registry/registry.ts'
 import {workspacePaths, type Workspace} from '../../src/workspace/workspace.ts'
 import {useFakeAwsEnvironment} from '../helpers/aws-env.ts'
 import {FakeAws} from '../helpers/aws-fakes.ts'
-import {awsJsonError, signedBy} from '../helpers/aws-loopback.ts'
+import {awsJsonError, awsQueryError, signedBy} from '../helpers/aws-loopback.ts'
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 
 const ACME = '222222222222'
@@ -186,9 +186,11 @@ describe('rotate-keys against loopback AWS', () => {
   })
 
   it('retries throttling within the bounded attempts, then fails that kind with exit 4 and goes on', async () => {
+    fake.fail('sts:AssumeRole', awsQueryError('Throttling', 'Rate exceeded'))
     fake.fail('kms:DescribeKey', awsJsonError('ThrottlingException', 'Rate exceeded'))
     const retried = await run(['kms'], {clients: [(await loadRegistry(workspace)).get('acme')]})
     expect(outcome(retried, 'acme', 'kms').status).to.equal('rotated')
+    expect(fake.callsOf('AssumeRole')).to.have.length(2) // one throttled (query/XML error), then the role
     expect(fake.callsOf('DescribeKey')).to.have.length(3) // one throttled, then both keys
 
     const throttled = awsJsonError('ThrottlingException', 'Rate exceeded')
