@@ -95,11 +95,10 @@ export class LocalKeyStore implements KeyStore {
     })
   }
 
+  /** Creates the folders 0700. An existing client folder keeps its mode: load() refuses an open one rather than hide it. */
   private async prepareDir(): Promise<void> {
-    const keysRoot = join(this.dir, '..')
     await mkdir(this.dir, {mode: 0o700, recursive: true})
-    await chmod(keysRoot, 0o700)
-    await chmod(this.dir, 0o700)
+    await chmod(join(this.dir, '..'), 0o700)
   }
 
   private async checkModes(): Promise<void> {

@@ -61,6 +61,10 @@ describe('local keystore', () => {
     await chmod(store.dir, 0o755)
     const dirError = await loadSigningKeys(workspace, acme).catch((caught: unknown) => caught)
     expect(isSeiketsuError(dirError) && dirError.code).to.equal('KEYSTORE_PERMISSIONS')
+    // Writers refuse too, rather than quietly tightening the folder over keys that may have leaked.
+    const rotation = await rotateSigningKeys(workspace, acme, {force: true}).catch((caught: unknown) => caught)
+    expect(isSeiketsuError(rotation) && rotation.code).to.equal('KEYSTORE_PERMISSIONS')
+    expect(await mode(store.dir)).to.equal(0o755)
   })
 
   it('refuses a damaged key set (exit 2) without printing key material', async () => {
