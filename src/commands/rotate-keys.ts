@@ -98,7 +98,9 @@ AWS calls go to each client's account through the provisioner role. Every change
     const values = new Map<string, string>()
     for (const client of clients.filter((candidate) => candidate.accountId))
       for (const integration of secretIntegrationsOf(client)) {
-        const value = await promptPassword(`New ${integration} secret of ${client.id} (empty: keep the current one)`)
+        const value = await promptPassword(`New ${integration} secret of ${client.id} (empty: keep the current one)`, {
+          mask: false,
+        })
         if (value !== '') values.set(secretValueKey(client.id, integration), value)
       }
     return values

@@ -42,7 +42,7 @@ On a terminal the value is asked for with a hidden prompt; elsewhere it is read 
   }
 
   private async readValue(label: string): Promise<string> {
-    if (this.isInteractive()) return promptPassword(`New ${label} secret`)
+    if (this.isInteractive()) return promptPassword(`New ${label} secret`, {mask: false})
     if (process.stdin.isTTY)
       throw this.missingInput(
         ['stdin'],
