@@ -30,6 +30,16 @@ interface Credentials {
   expiration?: Date
 }
 
+/** A client without an AWS account has nothing on AWS yet: exit 2, saying what that rules out and how to record the account. */
+export function noAccountError(clientId: string, consequence: string): SeiketsuError {
+  return usageError(`Client ${clientId} has no AWS account yet (accountId is null): ${consequence}`, {
+    code: 'NO_ACCOUNT',
+    suggestions: [
+      `Once the platform stack has created it: seiketsu clients update ${clientId} --account-id ACCOUNT_ID`,
+    ],
+  })
+}
+
 /** Where a call went, for error messages. */
 export interface AwsCallContext {
   service: string
@@ -124,10 +134,7 @@ export class AwsSession {
   /** Temporary credentials of the provisioner role in the client's account. */
   credentialsFor(client: ClientManifest): Promise<Credentials> {
     const accountId = client.accountId
-    if (!accountId)
-      throw usageError(`Client ${client.id} has no AWS account yet (accountId is null in clients/${client.id}.yaml)`, {
-        code: 'NO_ACCOUNT',
-      })
+    if (!accountId) throw noAccountError(client.id, 'there is no account to assume a role in')
     let credentials = this.assumed.get(accountId)
     if (!credentials) {
       credentials = this.assumeRole(client, accountId)

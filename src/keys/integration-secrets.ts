@@ -12,7 +12,7 @@ import {
 } from '../registry/manifest.ts'
 import type {Workspace} from '../workspace/workspace.ts'
 import {recordKeyEvents} from './audit.ts'
-import {awsCall, type AwsSession} from './aws.ts'
+import {awsCall, noAccountError, type AwsSession} from './aws.ts'
 import {withAwsSession, type KeyOperationOptions} from './signing-keys.ts'
 
 /** Secrets Manager's limit on a secret value. */
@@ -42,10 +42,7 @@ export function secretIntegration(client: ClientManifest, integration: string): 
 /** The integration of a `secrets set`, checked before any value is read: enabled, holding credentials, in an account. */
 export function checkSecretTarget(client: ClientManifest, integration: string): IntegrationName {
   const name = secretIntegration(client, integration)
-  if (!client.accountId)
-    throw usageError(`Client ${client.id} has no AWS account yet (accountId is null): its secrets do not exist`, {
-      code: 'NO_ACCOUNT',
-    })
+  if (!client.accountId) throw noAccountError(client.id, 'its secrets do not exist')
   return name
 }
 

@@ -1,9 +1,8 @@
-import {usageError} from '../errors.ts'
 import type {ClientManifest} from '../registry/manifest.ts'
 import {loadRegistry} from '../registry/registry.ts'
 import type {Workspace} from '../workspace/workspace.ts'
 import {recordKeyEvents} from './audit.ts'
-import {AwsSession, type AwsOptions} from './aws.ts'
+import {AwsSession, noAccountError, type AwsOptions} from './aws.ts'
 import {SecretsManagerKeyStore} from './aws-keystore.ts'
 import {parseDuration} from './duration.ts'
 import {generateSigningKeys} from './jwk.ts'
@@ -37,14 +36,7 @@ export type KeyStoreKind = 'local' | 'aws'
 /** The keystore the workspace chose (`keys.store` in seiketsu.yaml) for one client. */
 export function keyStoreFor(workspace: Workspace, client: ClientManifest, aws: () => AwsSession): KeyStore {
   if (workspace.config.keys.store === 'local') return new LocalKeyStore(workspace.root, client.id)
-  if (!client.accountId)
-    throw usageError(
-      `Client ${client.id} has no AWS account yet, and keys.store is aws: its signing keys live in that account`,
-      {
-        code: 'NO_ACCOUNT',
-        suggestions: [`Set accountId in clients/${client.id}.yaml once the platform stack has created the account.`],
-      },
-    )
+  if (!client.accountId) throw noAccountError(client.id, 'with keys.store aws its signing keys live in that account')
   return new SecretsManagerKeyStore(workspace.config.platform, client, aws())
 }
 

@@ -6,6 +6,7 @@ import type {ClientManifest} from '../registry/manifest.ts'
 import {loadRegistry} from '../registry/registry.ts'
 import type {Workspace} from '../workspace/workspace.ts'
 import {recordKeyEvents} from './audit.ts'
+import {noAccountError} from './aws.ts'
 import {formatDuration, parseDuration} from './duration.ts'
 import {keyInState, publicJwk, SIGNING_ALG, verificationKeys, type KeySet} from './key-set.ts'
 import {clientRoles, loadRbac, rbacViolation, type Rbac, type Role} from './rbac.ts'
@@ -102,11 +103,7 @@ export async function signClientToken(
 ): Promise<IssuedToken> {
   const current = keyInState(set, 'current')
   if (!current) throw new SeiketsuError(`Client ${client.id} has no current signing key`, ExitCode.Failure)
-  if (!client.accountId)
-    throw usageError(`Client ${client.id} has no AWS account yet: a token's account_id would be empty`, {
-      code: 'NO_ACCOUNT',
-      suggestions: [`Set accountId in clients/${client.id}.yaml once the platform stack has created the account.`],
-    })
+  if (!client.accountId) throw noAccountError(client.id, "a token's account_id would be empty")
   const {SignJWT, importJWK} = await import('jose')
   const iat = Math.floor(now.getTime() / 1000)
   const claims: ClientTokenClaims = {
@@ -154,11 +151,7 @@ export async function issueClientToken(
     throw new SeiketsuError(`Client ${client.id} is ${client.status}: no tokens are issued for it`, ExitCode.Policy, {
       code: 'CLIENT_NOT_ACTIVE',
     })
-  if (!client.accountId)
-    throw usageError(`Client ${client.id} has no AWS account yet: a token's account_id would be empty`, {
-      code: 'NO_ACCOUNT',
-      suggestions: [`Set accountId in clients/${client.id}.yaml once the platform stack has created the account.`],
-    })
+  if (!client.accountId) throw noAccountError(client.id, "a token's account_id would be empty")
   const {created, set} = await signingKeysOnFirstUse(workspace, client, {...options, now})
   const issued = await signClientToken(
     set,

@@ -5,7 +5,7 @@ import {expect} from 'chai'
 import {workspacePaths, type Workspace} from '../../src/workspace/workspace.ts'
 import {FakeAws} from '../helpers/aws-fakes.ts'
 import {FAKE_AWS_ENV} from '../helpers/aws-loopback.ts'
-import {runCliInTerminal} from '../helpers/terminal.ts'
+import {KEYS, runInTerminal} from '../helpers/pty.ts'
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 
 const ACME = '222222222222'
@@ -35,41 +35,38 @@ describe('key commands at a terminal', () => {
   })
 
   it('rotate-keys asks for confirmation; a no changes nothing (exit 1)', async () => {
-    const declined = await runCliInTerminal(['rotate-keys', '--kind', 'jwt', '--workspace', workspace.root], {
-      answers: [{send: 'n\r', when: /Rotate jwt of acme\?/}],
-      env: env(),
-    })
-    expect(declined.exitCode).to.equal(1)
-    expect(declined.stdout + declined.stderr).to.contain('Nothing was rotated: not confirmed.')
+    const terminal = runInTerminal(['rotate-keys', '--kind', 'jwt', '--workspace', workspace.root], {env: env()})
+    await terminal.waitFor(/Rotate jwt of acme\?/)
+    terminal.type(`n${KEYS.enter}`)
+    expect(await terminal.exit()).to.equal(1)
+    expect(terminal.output).to.contain('Nothing was rotated: not confirmed.')
     expect(await readdir(workspacePaths(workspace.root).keys).catch(() => [])).to.deep.equal([])
   })
 
   it('secrets set asks for the value with a prompt that shows nothing of it', async () => {
-    const result = await runCliInTerminal(['secrets', 'set', 'acme', 'elevenlabs', '--workspace', workspace.root], {
-      answers: [{send: `${VALUE}\r`, when: /New acme elevenlabs secret/}],
+    const terminal = runInTerminal(['secrets', 'set', 'acme', 'elevenlabs', '--workspace', workspace.root], {
       env: env(),
     })
-    expect(result.exitCode, result.stdout).to.equal(0)
+    await terminal.waitFor(/New acme elevenlabs secret/)
+    terminal.type(`${VALUE}${KEYS.enter}`)
+    expect(await terminal.exit(), terminal.output).to.equal(0)
     expect(fake.staged(fake.secret(ACME, 'seiketsu/acme/elevenlabs')!, 'AWSCURRENT')!.value).to.equal(VALUE)
-    expect(result.stdout).to.contain('Put a new value into seiketsu/acme/elevenlabs')
-    expect(result.stdout + result.stderr)
-      .to.not.contain(VALUE)
-      .and.not.contain('*'.repeat(VALUE.length))
+    expect(terminal.output).to.contain('Put a new value into seiketsu/acme/elevenlabs')
+    expect(terminal.output).to.not.contain(VALUE).and.not.contain('*'.repeat(VALUE.length))
   })
 
   it('rotate-keys --kind secrets asks for each new value after the confirmation; an empty answer keeps a secret', async () => {
-    const result = await runCliInTerminal(['rotate-keys', '--kind', 'secrets', '--workspace', workspace.root], {
-      answers: [
-        {send: 'y\r', when: /Rotate secrets of acme\?/},
-        {send: `${VALUE}\r`, when: /New elevenlabs secret of acme/},
-        {send: '\r', when: /New twilio secret of acme/},
-      ],
-      env: env(),
-    })
-    expect(result.exitCode, result.stdout).to.equal(0)
+    const terminal = runInTerminal(['rotate-keys', '--kind', 'secrets', '--workspace', workspace.root], {env: env()})
+    await terminal.waitFor(/Rotate secrets of acme\?/)
+    terminal.type(`y${KEYS.enter}`)
+    await terminal.waitFor(/New elevenlabs secret of acme/)
+    terminal.type(`${VALUE}${KEYS.enter}`)
+    await terminal.waitFor(/New twilio secret of acme/)
+    terminal.type(KEYS.enter)
+    expect(await terminal.exit(), terminal.output).to.equal(0)
     expect(fake.staged(fake.secret(ACME, 'seiketsu/acme/elevenlabs')!, 'AWSCURRENT')!.value).to.equal(VALUE)
     expect(fake.secret(ACME, 'seiketsu/acme/twilio')!.versions).to.have.length(0)
-    expect(result.stdout).to.match(/acme\s+secrets\s+rotated\s+elevenlabs: new value put; twilio: kept/)
-    expect(result.stdout + result.stderr).to.not.contain(VALUE)
+    expect(terminal.output).to.match(/acme\s+secrets\s+rotated\s+elevenlabs: new value put; twilio: kept/)
+    expect(terminal.output).to.not.contain(VALUE)
   })
 })
