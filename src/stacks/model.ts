@@ -233,6 +233,8 @@ export interface ClientStackModel {
   task: {cpu: number; memoryMib: number; minTasks: number; maxTasks: number; image: string}
   scaling: typeof SEED_SCALING
   logRetentionDays: number
+  /** KMS automatic rotation period of the client keys (`keys.kmsRotationDays`, as rotate-keys sets it). */
+  keyRotationDays: number
   monthlyBudgetUsd: number
   /** Who may write the ALB access logs: the region's ELB account, or the log-delivery service. */
   elbLogDelivery: {accountId: string} | {service: string}
@@ -371,6 +373,7 @@ export function buildClientStackModel({config, client, tier}: ClientModelInput):
         name: integrationSecretName(platform, client.id, integration),
       })),
     jwtKeysSecretName: jwtKeysSecretName(platform, client.id),
+    keyRotationDays: config.keys.kmsRotationDays,
     kind: 'client',
     logRetentionDays: tier.logRetentionDays,
     managementAccountId: config.managementAccountId,

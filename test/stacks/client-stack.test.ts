@@ -62,7 +62,7 @@ describe('client stack baseline', () => {
   describe('keys', () => {
     it('creates the client key with rotation and the alias alias/<platform>/<id>', () => {
       const key = resourceOf(acme, 'aws_kms_key', 'keys_key')
-      expect(key).to.include({deletion_window_in_days: 30, enable_key_rotation: true})
+      expect(key).to.include({deletion_window_in_days: 30, enable_key_rotation: true, rotation_period_in_days: 365})
       expect(resourceOf(acme, 'aws_kms_alias', 'keys_alias')).to.deep.equal({
         name: clientKeyAlias('seiketsu', 'acme'),
         target_key_id: '${aws_kms_key.keys_key.key_id}',
@@ -84,6 +84,7 @@ describe('client stack baseline', () => {
       expect(resourceOf(acme, 'aws_kms_key', 'keys_backup_key')).to.include({
         enable_key_rotation: true,
         provider: 'aws.dr',
+        rotation_period_in_days: workspace.config.keys.kmsRotationDays,
       })
       expect(resourceOf(acme, 'aws_kms_alias', 'keys_backup_alias')).to.deep.equal({
         name: clientBackupKeyAlias('seiketsu', 'acme'),

@@ -108,6 +108,11 @@ describe('stack model', () => {
     expect(model(client(), {...config, domain: 'voice.example.com'}).domain).to.equal('acme.voice.example.com')
   })
 
+  it('rotates the client keys on the period rotate-keys keeps (keys.kmsRotationDays)', () => {
+    expect(model(client()).keyRotationDays).to.equal(365)
+    expect(model(client(), {...config, keys: {...config.keys, kmsRotationDays: 180}}).keyRotationDays).to.equal(180)
+  })
+
   it('lets the log-delivery service write ALB logs in regions without an ELB account', () => {
     const jakarta = model(client({drRegion: 'ap-southeast-1', region: 'ap-southeast-3'}))
     expect(jakarta.elbLogDelivery).to.deep.equal({service: ELB_LOG_DELIVERY_SERVICE})

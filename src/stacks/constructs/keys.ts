@@ -31,6 +31,7 @@ export class ClientKeys extends Construct {
       deletionWindowInDays: 30,
       description: `${names.prefix}: data at rest of client ${model.id}`,
       enableKeyRotation: true,
+      rotationPeriodInDays: model.keyRotationDays,
       policy: policyDocument([
         rootStatement,
         {
@@ -71,6 +72,7 @@ export class ClientKeys extends Construct {
       deletionWindowInDays: 30,
       description: `${names.prefix}: backups of client ${model.id} in ${model.drRegion}`,
       enableKeyRotation: true,
+      rotationPeriodInDays: model.keyRotationDays,
       policy: policyDocument([rootStatement]),
       provider: drProvider,
     })
