@@ -35,7 +35,20 @@ export function policyStatements(stack: Stack, value: unknown): PolicyResult {
   return parsed.kind === 'statements' ? parsed : {kind: 'unknown'}
 }
 
+const parsedPolicies = new Map<string, PolicyResult>()
+
+/** Policy text → statements, memoized: several rules read the same policy. */
 function parsePolicyText(text: string): PolicyResult {
+  let result = parsedPolicies.get(text)
+  if (!result) {
+    result = parsePolicyJson(text)
+    if (parsedPolicies.size > 50_000) parsedPolicies.clear()
+    parsedPolicies.set(text, result)
+  }
+  return result
+}
+
+function parsePolicyJson(text: string): PolicyResult {
   try {
     const json = JSON.parse(text) as unknown
     if (!isObject(json)) return {kind: 'invalid', reason: 'policy JSON is not an object'}

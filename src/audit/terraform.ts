@@ -93,14 +93,27 @@ export function isLiteral(value: unknown): value is string {
 const INTERPOLATION = /\$\{((?:[^{}]|\{[^{}]*\})*)\}/g
 const ADDRESS = /(?<![\w.-])((?:module\.[A-Za-z_][\w-]*\.)*(?:data\.)?[a-z][a-z0-9]*_[A-Za-z0-9_]*\.[A-Za-z_][\w-]*)/g
 
+const stringReferences = new Map<string, string[]>()
+
+/** The addresses in one string, memoized: the same attribute values are read by many rules. */
+function referencesInString(text: string): string[] {
+  let found = stringReferences.get(text)
+  if (found) return found
+  found = []
+  for (const match of text.matchAll(INTERPOLATION))
+    for (const address of match[1]!.matchAll(ADDRESS)) if (!found.includes(address[1]!)) found.push(address[1]!)
+  if (stringReferences.size > 200_000) stringReferences.clear()
+  stringReferences.set(text, found)
+  return found
+}
+
 /** Every resource address referenced inside `${…}` anywhere in a value (deep), in order, deduplicated. */
 export function references(value: unknown): string[] {
+  if (typeof value === 'string') return value.includes('${') ? [...referencesInString(value)] : []
   const found = new Set<string>()
   const visit = (item: unknown): void => {
     if (typeof item === 'string') {
-      if (!item.includes('${')) return
-      for (const match of item.matchAll(INTERPOLATION))
-        for (const address of match[1]!.matchAll(ADDRESS)) found.add(address[1]!)
+      if (item.includes('${')) for (const address of referencesInString(item)) found.add(address)
     } else if (Array.isArray(item)) item.forEach(visit)
     else if (isObject(item)) Object.values(item).forEach(visit)
   }

@@ -1,7 +1,7 @@
 // npm run bench:audit [-- --clients N] [--runs R]
 // Audits N client stacks of one workspace (plus fleet rules across them): in-process median of R
 // runs of auditWorkspace, and one end-to-end `seiketsu audit --json`. Target (issue 4): 250 stacks ≤ 3 s.
-// Stacks: the hand-written baseline stack made into each client's (test/audit/workspace-stacks.ts).
+// Stacks: written by synthesizeStacks (seiketsu synth) for clients spread over the shipped tiers; not measured.
 import {spawnSync} from 'node:child_process'
 import {rm} from 'node:fs/promises'
 import {fileURLToPath} from 'node:url'
@@ -9,7 +9,8 @@ import {parseArgs} from 'node:util'
 
 import {auditWorkspace} from '../../src/audit/audit.ts'
 import {loadRegistry} from '../../src/registry/registry.ts'
-import {baselineStackFor, writeClientStack} from '../audit/workspace-stacks.ts'
+import {synthesizeStacks} from '../../src/stacks/synth.ts'
+import {loadTiers} from '../../src/tiers/tiers.ts'
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 
 const {values} = parseArgs({options: {clients: {default: '250', type: 'string'}, runs: {default: '3', type: 'string'}}})
@@ -18,15 +19,18 @@ const runs = Number(values.runs)
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
 const setupStarted = performance.now()
+const tiers = Object.keys(await loadTiers({}, 'tiers.yaml', () => undefined))
 const workspace = await makeWorkspace({
   clients: Array.from({length: clients}, (_, index) =>
-    draftClient(`client-${String(index).padStart(4, '0')}`, {accountId: String(300_000_000_000 + index)}),
+    draftClient(`client-${String(index).padStart(4, '0')}`, {
+      accountId: String(300_000_000_000 + index),
+      tier: tiers[index % tiers.length]!,
+    }),
   ),
 })
-for (const client of (await loadRegistry(workspace)).clients)
-  await writeClientStack(workspace, client.id, await baselineStackFor(client))
+await synthesizeStacks(workspace, (await loadRegistry(workspace)).clients)
 console.log(
-  `setup: ${clients} clients and stacks in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s (not measured)`,
+  `setup: ${clients} clients onboarded and synthesized in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s (not measured)`,
 )
 
 const samples: number[] = []

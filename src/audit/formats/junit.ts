@@ -24,15 +24,18 @@ export function toJunit(report: AuditReport): string {
   const byCase = new Map<string, Finding[]>()
   for (const finding of report.findings) {
     const id = key(finding.ruleId, finding.stack, finding.address)
-    byCase.set(id, [...(byCase.get(id) ?? []), finding])
+    const list = byCase.get(id) ?? []
+    list.push(finding)
+    byCase.set(id, list)
   }
   const suites = new Map<string, Check[]>()
   const seen = new Set<string>()
+  const checked = new Set(report.checks.map((check) => key(check.ruleId, check.stack, check.address)))
   const cases: Check[] = [...report.checks]
   // Fleet findings and stack-level findings carry their own address: make sure each has a case.
   for (const finding of report.findings) {
     const id = key(finding.ruleId, finding.stack, finding.address)
-    if (!report.checks.some((check) => key(check.ruleId, check.stack, check.address) === id) && !seen.has(id))
+    if (!checked.has(id) && !seen.has(id))
       cases.push({
         address: finding.address,
         file: finding.file,
@@ -42,7 +45,11 @@ export function toJunit(report: AuditReport): string {
       })
     seen.add(id)
   }
-  for (const check of cases) suites.set(check.stack, [...(suites.get(check.stack) ?? []), check])
+  for (const check of cases) {
+    const suite = suites.get(check.stack) ?? []
+    suite.push(check)
+    suites.set(check.stack, suite)
+  }
   const titles = new Map(report.rules.map((rule) => [rule.id, rule.title]))
   const lines: string[] = []
   let failures = 0

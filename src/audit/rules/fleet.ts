@@ -16,7 +16,8 @@ function eachString(stack: Stack, visit: (address: string, file: string, path: s
     if (typeof value === 'string') visit(address, file, path, value)
     else if (Array.isArray(value)) value.forEach((item, index) => walk(address, file, `${path}[${index}]`, item))
     else if (isObject(value))
-      for (const [key, item] of Object.entries(value)) walk(address, file, path ? `${path}.${key}` : key, item)
+      for (const [key, item] of Object.entries(value))
+        if (key !== '//') walk(address, file, path ? `${path}.${key}` : key, item)
   }
   for (const resource of stack.resources) walk(resource.address, resource.file, '', resource.values)
   for (const provider of stack.providers) walk(`provider.${provider.key}`, provider.file, '', provider.values)
@@ -24,7 +25,14 @@ function eachString(stack: Stack, visit: (address: string, file: string, path: s
 }
 
 /** The client id a platform-prefixed name starts with (`seiketsu-acme-west-data` → acme-west), longest first. */
-function clientInName(rest: string, ids: Set<string>): string | undefined {
+function clientInName(rest: string, ids: Set<string>, cache: Map<string, string | undefined>): string | undefined {
+  if (cache.has(rest)) return cache.get(rest)
+  const found = longestClientPrefix(rest, ids)
+  cache.set(rest, found)
+  return found
+}
+
+function longestClientPrefix(rest: string, ids: Set<string>): string | undefined {
   const parts = rest.split('-')
   for (let count = parts.length; count > 0; count--) {
     const candidate = parts.slice(0, count).join('-')
@@ -115,6 +123,7 @@ export const fleetRules: Rule[] = [
         }
       }
       const violations: FleetViolation[] = []
+      const names = new Map<string, string | undefined>()
       for (const stack of stacks) {
         const own = stack.client?.id
         if (!own) continue
@@ -129,28 +138,34 @@ export const fleetRules: Rule[] = [
           if (!seen.has(key)) violations.push({address, file, message, stack})
           seen.add(key)
         }
+        const selfAccount = ownAccount(stack)
         eachString(stack, (address, file, path, value) => {
-          for (const match of value.matchAll(prefix)) {
-            const other = clientInName(match[1]!, ids)
-            if (other && other !== own)
-              report(address, file, `${path} names client ${other} (${match[0].replace(/^[^a-z0-9]/, '')}…)`)
-          }
-          for (const match of value.matchAll(/(?<!\d)\d{12}(?!\d)/g)) {
-            const other = accounts.get(match[0])
-            // An account this stack works in itself is FLT-002's business (shared accounts), not a reference.
-            if (other && other !== own && match[0] !== ownAccount(stack))
-              report(address, file, `${path} names account ${match[0]} of client ${other}`)
-          }
-          for (const match of value.matchAll(/arn:aws[\w-]*:s3:::([a-z0-9][a-z0-9.-]+)/g)) {
-            const other = buckets.get(match[1]!)
-            if (other && other !== own) report(address, file, `${path} names bucket ${match[1]} of client ${other}`)
-          }
+          // Cheap tests first: most strings name no platform resource, no account and no bucket.
+          if (value.includes(platform))
+            for (const match of value.matchAll(prefix)) {
+              const other = clientInName(match[1]!, ids, names)
+              if (other && other !== own)
+                report(address, file, `${path} names client ${other} (${match[0].replace(/^[^a-z0-9]/, '')}…)`)
+            }
           if (/(^|\.)(bucket|target_bucket|s3_bucket_name)$/.test(path)) {
             const other = buckets.get(value)
             if (other && other !== own) report(address, file, `${path} names bucket ${value} of client ${other}`)
           }
           if (/(^|\.)tags(_all)?\.seiketsu:client$/.test(path) && value !== own && !value.includes('${'))
             report(address, file, `${path} tags it as client ${value}`)
+          if (value.length < 12) return
+          if (/\d{12}/.test(value))
+            for (const match of value.matchAll(/(?<!\d)\d{12}(?!\d)/g)) {
+              const other = accounts.get(match[0])
+              // An account this stack works in itself is FLT-002's business (shared accounts), not a reference.
+              if (other && other !== own && match[0] !== selfAccount)
+                report(address, file, `${path} names account ${match[0]} of client ${other}`)
+            }
+          if (value.includes(':s3:::'))
+            for (const match of value.matchAll(/arn:aws[\w-]*:s3:::([a-z0-9][a-z0-9.-]+)/g)) {
+              const other = buckets.get(match[1]!)
+              if (other && other !== own) report(address, file, `${path} names bucket ${match[1]} of client ${other}`)
+            }
         })
         const tagged = defaultTags(stack)['seiketsu:client']
         if (tagged && tagged !== own) report('provider.aws', stack.file, `default tags name client ${tagged}`)

@@ -54,7 +54,10 @@ export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name) && !NOT_A_VALUE.test(name)
 }
 
-/** Values that are credentials whatever they are called. */
+/**
+ * Values that are credentials whatever they are called: formats distinctive enough not to be confused
+ * with names or paths (a bare 40-character AWS secret key is not: it is caught by the name it sits under).
+ */
 const SECRET_VALUES: {pattern: RegExp; label: string}[] = [
   {label: 'an AWS access key id', pattern: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/},
   {label: 'a private key', pattern: /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/},
@@ -64,23 +67,12 @@ const SECRET_VALUES: {pattern: RegExp; label: string}[] = [
   {label: 'a Stripe live key', pattern: /\b[rs]k_live_[0-9A-Za-z]{16,}/},
   {label: 'an ElevenLabs API key', pattern: /\bsk_[0-9a-f]{48}\b/},
   {label: 'a Twilio API key', pattern: /\bSK[0-9a-f]{32}\b/},
-  {label: 'an AWS secret access key', pattern: /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/},
 ]
 
 /** What kind of credential a literal value looks like, or undefined. */
 export function secretValueKind(value: string): string | undefined {
   if (!value || value.length < 16) return undefined
-  for (const {label, pattern} of SECRET_VALUES) {
-    if (!pattern.test(value)) continue
-    // 40 base64 characters: a secret access key only when it mixes cases and digits (not a hash of one case).
-    if (label === 'an AWS secret access key') {
-      const candidate = pattern.exec(value)![0]
-      if (!(/[a-z]/.test(candidate) && /[A-Z]/.test(candidate) && /\d/.test(candidate) && /[/+]/.test(candidate)))
-        continue
-    }
-    return label
-  }
-  return undefined
+  return SECRET_VALUES.find(({pattern}) => pattern.test(value))?.label
 }
 
 /** A literal credential-looking value for a name: a non-empty literal that is not a reference or an ARN. */

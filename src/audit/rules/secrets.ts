@@ -12,27 +12,30 @@ import {
   stackRule,
 } from './kit.ts'
 
-/** Every literal credential in a value: by the name it is stored under, or by what it looks like. */
-function literalSecrets(value: unknown, path: string[], found: string[]): void {
+/**
+ * Every literal credential in a value: by the name it is stored under, or by what it looks like.
+ * `path` is the attribute path so far, `name` the key the value sits under (array items keep it).
+ */
+function literalSecrets(value: unknown, path: string, name: string, found: string[]): void {
   if (typeof value === 'string') {
-    const name = path.at(-1) ?? ''
-    if (isSecretName(name) && literalSecretValue(value)) found.push(`${path.join('.')} holds a literal value`)
-    else {
+    if (isSecretName(name) && literalSecretValue(value)) found.push(`${path} holds a literal value`)
+    else if (value.length >= 16) {
       const kind = secretValueKind(value)
-      if (kind) found.push(`${path.join('.')} holds ${kind}`)
+      if (kind) found.push(`${path} holds ${kind}`)
     }
   } else if (Array.isArray(value))
-    value.forEach((item, index) =>
-      literalSecrets(item, [...path.slice(0, -1), `${path.at(-1) ?? ''}[${index}]`], found),
-    )
-  else if (isObject(value)) for (const [key, item] of Object.entries(value)) literalSecrets(item, [...path, key], found)
+    value.forEach((item, index) => literalSecrets(item, `${path}[${index}]`, name, found))
+  else if (isObject(value))
+    for (const [key, item] of Object.entries(value))
+      // "//" keys are comments (cdktf's metadata); Terraform never reads them.
+      if (key !== '//') literalSecrets(item, path ? `${path}.${key}` : key, key, found)
 }
 
 function stackSecrets(stack: Stack): Violation[] {
   const violations: Violation[] = []
   const collect = (address: string, file: string, value: unknown) => {
     const found: string[] = []
-    literalSecrets(value, [], found)
+    literalSecrets(value, '', '', found)
     for (const message of found) violations.push({address, file, message})
   }
   for (const resource of stack.resources) collect(resource.address, resource.file, resource.values)
