@@ -80,11 +80,6 @@ export function strings(value: unknown): string[] {
     .filter((item): item is string => item !== undefined)
 }
 
-/** True when the string holds a Terraform expression (`${…}`): its value is only known at plan time. */
-export function isExpression(value: unknown): boolean {
-  return typeof value === 'string' && value.includes('${')
-}
-
 /** A literal: a string with no `${…}` in it. */
 export function isLiteral(value: unknown): value is string {
   return typeof value === 'string' && !value.includes('${')
