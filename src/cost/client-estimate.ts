@@ -1,0 +1,185 @@
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {usageError} from '../errors.ts'
+import type {ClientManifest} from '../registry/manifest.ts'
+import type {Tier} from '../tiers/tiers.ts'
+import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
+import {estimateStack, type StackEstimate} from './estimate.ts'
+import {amountText, decimal, quantityText} from './money.ts'
+import {loadPriceTable, loadUsage, type PriceBasis, type PriceTable, type UsageCatalog} from './prices.ts'
+import type {TerraformJson} from './terraform-json.ts'
+
+/**
+ * Estimates of real and hypothetical clients: their stack, the price tables of their regions and
+ * the usage assumptions of their tier, in the JSON shape `seiketsu cost estimate --json` prints.
+ * Amounts are exact decimal strings with at least two decimals ("450.00", "6.4897").
+ */
+
+export interface CostComponent {
+  resource: string
+  count: number
+  component: string
+  region: string
+  quantity: string
+  unit: string
+  price: string
+  monthly: string
+  basis: PriceBasis
+}
+
+export interface ClientCostEstimate {
+  id: string
+  tier: string
+  region: string
+  /** True for `--tier` (a client that does not exist yet). */
+  hypothetical: boolean
+  monthly: string
+  /** The tier's monthly budget (monthlyBudgetUsd). */
+  budget: string
+  overBudget: boolean
+  /** What the client pays per month (the tier's monthlyPriceUsd) and what is left after AWS. */
+  tierPrice: string
+  margin: string
+  components: CostComponent[]
+  /** Lines priced from a price that is not confirmed in a source (see the price file). */
+  unconfirmedLines: number
+  priceFiles: string[]
+  notes: string[]
+}
+
+/** Price tables and usage loaded once for many clients. */
+export class PriceBook {
+  private readonly workspace: Workspace
+  private readonly tables = new Map<string, Promise<PriceTable | undefined>>()
+  private usage?: Promise<UsageCatalog>
+
+  constructor(workspace: Workspace) {
+    this.workspace = workspace
+  }
+
+  /** The table of a region; `required` ones fail with exit 2 naming the missing file. */
+  async table(region: string, required: boolean): Promise<PriceTable | undefined> {
+    if (!this.tables.has(region))
+      this.tables.set(
+        region,
+        loadPriceTable(this.workspace, region).catch((error: unknown) => {
+          if ((error as {code?: string}).code === 'NO_PRICE_TABLE') return undefined
+          throw error
+        }),
+      )
+    const table = await this.tables.get(region)!
+    if (!table && required) return loadPriceTable(this.workspace, region) // throws the naming error
+    return table
+  }
+
+  async usageCatalog(): Promise<UsageCatalog> {
+    this.usage ??= loadUsage(this.workspace)
+    return this.usage
+  }
+}
+
+export interface EstimateOptions {
+  book?: PriceBook
+}
+
+/** The synthesized stack of a client (cdktf.out/stacks/<id>/cdk.tf.json). Missing: exit 2 saying how to make it. */
+export async function readClientStack(workspace: Workspace, id: string): Promise<TerraformJson> {
+  const file = join(workspacePaths(workspace.root).out, 'stacks', id, 'cdk.tf.json')
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    throw usageError(`No synthesized stack for ${id}: cdktf.out/stacks/${id}/cdk.tf.json does not exist`, {
+      code: 'NO_STACK',
+      details: {client: id, file: `cdktf.out/stacks/${id}/cdk.tf.json`},
+      suggestions: [`seiketsu synth ${id}`],
+    })
+  }
+  try {
+    return JSON.parse(text) as TerraformJson
+  } catch (error) {
+    throw usageError(`cdktf.out/stacks/${id}/cdk.tf.json is not valid JSON: ${(error as Error).message}`, {
+      code: 'MALFORMED_FILE',
+      suggestions: [`seiketsu synth ${id}`],
+    })
+  }
+}
+
+/**
+ * What a client costs a month, from its stack (given, or read from cdktf.out) and the price tables
+ * of its region and DR region. Used by `seiketsu cost estimate` and `seiketsu onboard`.
+ */
+export async function estimateClient(
+  workspace: Workspace,
+  client: Pick<ClientManifest, 'id' | 'tier' | 'region' | 'drRegion'>,
+  stackJson?: TerraformJson,
+  options: EstimateOptions = {},
+): Promise<ClientCostEstimate> {
+  const tier = workspace.tiers[client.tier]
+  if (!tier)
+    throw usageError(
+      `${client.id}: unknown tier '${client.tier}' (allowed: ${Object.keys(workspace.tiers).join(', ')})`,
+    )
+  const stack = stackJson ?? (await readClientStack(workspace, client.id))
+  return estimateFromStack(workspace, client, tier, stack, false, options.book ?? new PriceBook(workspace))
+}
+
+export async function estimateFromStack(
+  workspace: Workspace,
+  client: Pick<ClientManifest, 'id' | 'tier' | 'region' | 'drRegion'>,
+  tier: Tier,
+  stack: TerraformJson,
+  hypothetical: boolean,
+  book: PriceBook,
+): Promise<ClientCostEstimate> {
+  const primary = (await book.table(client.region, true))!
+  const prices: Record<string, PriceTable> = {[client.region]: primary}
+  const dr = await book.table(client.drRegion, false)
+  if (dr) prices[client.drRegion] = dr
+  const usage = (await book.usageCatalog()).forTier(tier.name)
+  const estimate = estimateStack(stack, {prices, region: client.region, usage})
+  return toClientEstimate(client, tier, estimate, hypothetical, [
+    ...new Set([
+      ...estimate.components.map((line) => prices[line.region]?.file ?? primary.file),
+      (await book.usageCatalog()).file,
+    ]),
+  ])
+}
+
+export function toClientEstimate(
+  client: Pick<ClientManifest, 'id' | 'region'>,
+  tier: Tier,
+  estimate: StackEstimate,
+  hypothetical: boolean,
+  priceFiles: string[] = [],
+): ClientCostEstimate {
+  const budget = decimal(tier.monthlyBudgetUsd)
+  const tierPrice = decimal(tier.monthlyPriceUsd)
+  return {
+    budget: amountText(budget),
+    components: estimate.components.map((line) => ({
+      basis: line.price.basis,
+      component: line.component,
+      count: line.count,
+      monthly: amountText(line.monthly),
+      price: line.price.amount.toFixed(),
+      quantity: quantityText(line.quantity),
+      region: line.region,
+      resource: line.resource,
+      unit: line.unit,
+    })),
+    hypothetical,
+    id: client.id,
+    margin: amountText(tierPrice.minus(estimate.monthly)),
+    monthly: amountText(estimate.monthly),
+    notes: estimate.notes,
+    overBudget: estimate.monthly.gt(budget),
+    priceFiles,
+    region: estimate.region,
+    tier: tier.name,
+    tierPrice: amountText(tierPrice),
+    unconfirmedLines: estimate.components.filter((line) => line.price.basis === 'unconfirmed').length,
+  }
+}
