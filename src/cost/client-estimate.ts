@@ -4,8 +4,10 @@ import {join} from 'node:path'
 import {usageError} from '../errors.ts'
 import type {ClientManifest} from '../registry/manifest.ts'
 import type {Tier} from '../tiers/tiers.ts'
+import {drRegionFor} from '../workspace/config.ts'
 import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
 import {estimateStack, type StackEstimate} from './estimate.ts'
+import {synthesizeHypotheticalStack} from './hypothetical-stack.ts'
 import {amountText, decimal, quantityText} from './money.ts'
 import {loadPriceTable, loadUsage, type PriceBasis, type PriceTable, type UsageCatalog} from './prices.ts'
 import type {TerraformJson} from './terraform-json.ts'
@@ -164,7 +166,7 @@ export function toClientEstimate(
       component: line.component,
       count: line.count,
       monthly: amountText(line.monthly),
-      price: line.price.amount.toFixed(),
+      price: amountText(line.price.amount),
       quantity: quantityText(line.quantity),
       region: line.region,
       resource: line.resource,
@@ -182,4 +184,46 @@ export function toClientEstimate(
     tierPrice: amountText(tierPrice),
     unconfirmedLines: estimate.components.filter((line) => line.price.basis === 'unconfirmed').length,
   }
+}
+
+/** Estimates of several registry clients, sharing one price book. */
+export async function estimateClients(
+  workspace: Workspace,
+  clients: readonly ClientManifest[],
+): Promise<ClientCostEstimate[]> {
+  const book = new PriceBook(workspace)
+  const estimates: ClientCostEstimate[] = []
+  for (const client of clients) estimates.push(await estimateClient(workspace, client, undefined, {book}))
+  return estimates
+}
+
+/**
+ * What a new client of a tier would cost: a hypothetical client of that tier in `region` (default:
+ * the workspace region), synthesized like a real one and priced. Used by `cost estimate --tier`.
+ */
+export async function estimateTier(
+  workspace: Workspace,
+  tierName: string,
+  options: {region?: string} = {},
+): Promise<ClientCostEstimate> {
+  const tier = workspace.tiers[tierName]
+  if (!tier)
+    throw usageError(`--tier: unknown tier '${tierName}' (allowed: ${Object.keys(workspace.tiers).join(', ')})`, {
+      code: 'UNKNOWN_TIER',
+    })
+  const region = options.region ?? workspace.config.region
+  const residency = Object.entries(workspace.config.residencies).find(([, allowed]) => allowed.regions.includes(region))
+  if (!residency)
+    throw usageError(`--region ${region} is not a region of any residency in seiketsu.yaml`, {
+      code: 'INVALID_REGION',
+      suggestions: [
+        `Allowed: ${[...new Set(Object.values(workspace.config.residencies).flatMap((r) => r.regions))].join(', ')}`,
+      ],
+    })
+  const drRegion = drRegionFor(workspace.config, residency[0], region) ?? workspace.config.drRegion
+  const client = {drRegion, id: `new-${tierName}`, region, residency: residency[0], tier: tierName}
+  const book = new PriceBook(workspace)
+  await book.table(region, true) // an unknown region fails before any synthesis
+  const stack = await synthesizeHypotheticalStack(workspace, client)
+  return estimateFromStack(workspace, client, tier, stack, true, book)
 }

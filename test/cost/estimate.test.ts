@@ -15,7 +15,9 @@ async function fixture(name: string): Promise<TerraformJson> {
 }
 
 function usage(values: Record<keyof UsageAssumptions, string>): UsageAssumptions {
-  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, decimal(value)])) as UsageAssumptions
+  return Object.fromEntries(
+    Object.entries(values).map(([key, value]) => [key, decimal(value)]),
+  ) as unknown as UsageAssumptions
 }
 
 function line(estimate: StackEstimate, component: string, region = estimate.region) {
