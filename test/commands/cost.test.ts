@@ -1,4 +1,4 @@
-import {copyFile, mkdir} from 'node:fs/promises'
+import {copyFile, mkdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {expect} from 'chai'
@@ -8,7 +8,7 @@ import type {CostReportResult} from '../../src/commands/cost/report.ts'
 import {previousMonth} from '../../src/cost/cost-explorer.ts'
 import type {Workspace} from '../../src/workspace/workspace.ts'
 import {FAKE_AWS_ENV, startJsonService, type LoopbackService} from '../helpers/aws-loopback.ts'
-import {fixturesDir, parseJson, runCli} from '../helpers/cli.ts'
+import {fixturesDir, parseJson, repoRoot, runCli} from '../helpers/cli.ts'
 import {getCostAndUsage} from '../helpers/cost-explorer.ts'
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 
@@ -88,6 +88,30 @@ describe('seiketsu cost estimate', () => {
     expect(error.code).to.equal('NO_PRICE_TABLE')
     expect(error.message).to.contain('prices/eu-central-1.yaml')
     expect(error.message).to.contain('templates/prices/eu-central-1.yaml')
+  })
+
+  it("uses the workspace's prices/<region>.yaml for a region seiketsu ships no prices for", async () => {
+    const other = await makeWorkspace({
+      clients: [draftClient('euro', {region: 'eu-central-1', residency: 'eu', tier: 'gold'})],
+    })
+    const stack = JSON.parse(await readFile(join(fixturesDir, 'cost', 'gold-stack.tf.json'), 'utf8'))
+    stack.provider.aws.region = 'eu-central-1'
+    await mkdir(join(other.root, 'cdktf.out', 'stacks', 'euro'), {recursive: true})
+    await writeFile(join(other.root, 'cdktf.out', 'stacks', 'euro', 'cdk.tf.json'), JSON.stringify(stack))
+    await mkdir(join(other.root, 'prices'))
+    const shipped = await readFile(join(repoRoot, 'templates', 'prices', 'eu-west-1.yaml'), 'utf8')
+    await writeFile(
+      join(other.root, 'prices', 'eu-central-1.yaml'),
+      shipped.replace('region: eu-west-1', 'region: eu-central-1'),
+    )
+    const result = await runCli(['cost', 'estimate', 'euro', '--json'], {cwd: other.root})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const [estimate] = parseJson<CostEstimateResult>(result).clients
+    expect(estimate!.priceFiles).to.include('prices/eu-central-1.yaml')
+    expect(estimate!.region).to.equal('eu-central-1')
+    // NAT at the workspace file's $0.048: 3 × 730 h × 0.048 = $105.12
+    expect(estimate!.components.find((line) => line.component === 'NAT gateway hours')?.monthly).to.equal('105.12')
+    expect(estimate!.unconfirmedLines).to.equal(estimate!.components.length)
   })
 
   it('says how to make a stack that was never synthesized (exit 2)', async () => {
