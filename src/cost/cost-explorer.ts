@@ -104,15 +104,25 @@ export async function fetchMonthlyCosts(
     // Cost Explorer has one endpoint per partition (ce.us-east-1.amazonaws.com for aws).
     region: 'us-east-1',
     maxAttempts: options.maxAttempts,
+    // A hung endpoint fails the report instead of hanging a CI job.
+    requestHandler: {connectionTimeout: 10_000, requestTimeout: 60_000},
     ...(options.endpointUrl ? {endpoint: options.endpointUrl} : {}),
     ...(options.profile ? {profile: options.profile} : {}),
   })
   let requests = 0
-  // Runs once per HTTP attempt (inside the retry loop): what Cost Explorer bills.
+  // Runs once per HTTP attempt (inside the retry loop). An attempt that got an answer from the
+  // service, error or not, is billed; one that never connected is not.
   client.middlewareStack.add(
     (next) => async (args) => {
-      requests++
-      return next(args)
+      try {
+        const result = await next(args)
+        requests++
+        return result
+      } catch (error) {
+        const answered = error as {$response?: unknown; $metadata?: {httpStatusCode?: number}}
+        if (answered.$response !== undefined || answered.$metadata?.httpStatusCode !== undefined) requests++
+        throw error
+      }
     },
     {name: 'seiketsuCountRequests', step: 'deserialize'},
   )
@@ -210,6 +220,10 @@ function costExplorerError(error: unknown, requests: number, options: CostExplor
   const message = unreachable
     ? `Cost Explorer is unreachable${options.endpointUrl ? ` at ${options.endpointUrl}` : ''}: ${caught.message}`
     : `Cost Explorer: ${name}: ${caught.message}`
+  const advice =
+    name === 'CredentialsProviderError' && options.profile
+      ? `Profile '${options.profile}' gave no credentials: check ~/.aws/config and ~/.aws/credentials (aws sso login --profile ${options.profile}).`
+      : ADVICE[name]
   return new SeiketsuError(
     `${message} (after ${requests} billed request${requests === 1 ? '' : 's'})`,
     ExitCode.External,
@@ -217,7 +231,7 @@ function costExplorerError(error: unknown, requests: number, options: CostExplor
       cause: error,
       code: 'AWS_ERROR',
       details: {awsError: name, httpStatus: caught.$metadata?.httpStatusCode, requests},
-      suggestions: ADVICE[name] ? [ADVICE[name]] : [],
+      suggestions: advice ? [advice] : [],
     },
   )
 }

@@ -8,7 +8,7 @@ import type {CostReportResult} from '../../src/commands/cost/report.ts'
 import {previousMonth} from '../../src/cost/cost-explorer.ts'
 import type {Workspace} from '../../src/workspace/workspace.ts'
 import {FAKE_AWS_ENV, startJsonService, type LoopbackService} from '../helpers/aws-loopback.ts'
-import {fixturesDir, parseJson, repoRoot, runCli} from '../helpers/cli.ts'
+import {fixturesDir, makeTempDir, parseJson, repoRoot, runCli} from '../helpers/cli.ts'
 import {getCostAndUsage} from '../helpers/cost-explorer.ts'
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 
@@ -227,6 +227,43 @@ describe('seiketsu cost report', () => {
       `${month},client,acme,222222222222,,acme Realty,silver,512.3333,1000.00,false,false`,
       `${month},total,,,,,,512.3333,,,false`,
     ])
+  })
+
+  it('--profile selects the credentials; a profile without them and an unreachable endpoint bill nothing (exit 4)', async () => {
+    const home = await makeTempDir()
+    const noFiles = {
+      AWS_CONFIG_FILE: join(home, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+      HOME: home,
+    }
+    const calls = server.calls.length
+    const noProfile = await runCli(
+      ['cost', 'report', '--month', month, '--endpoint-url', server.url, '--refresh', '--profile', 'payer', '--json'],
+      {cwd: workspace.root, env: {...env(), ...noFiles}},
+    )
+    expect(noProfile.exitCode).to.equal(4)
+    const {error} = parseJson<{error: {details: {requests: number}; suggestions: string[]}}>(noProfile)
+    expect(error.suggestions[0]).to.contain("Profile 'payer' gave no credentials")
+    expect(error.details.requests).to.equal(0)
+    expect(server.calls).to.have.length(calls)
+    await writeFile(
+      join(home, 'credentials'),
+      '[payer]\naws_access_key_id = AKIAIOSFODNN7PAYER01\naws_secret_access_key = payer-secret\n',
+    )
+    const withProfile = await runCli(
+      ['cost', 'report', '--month', month, '--endpoint-url', server.url, '--refresh', '--profile', 'payer', '--json'],
+      {cwd: workspace.root, env: {AWS_EC2_METADATA_DISABLED: 'true', ...noFiles}},
+    )
+    expect(withProfile.exitCode, withProfile.stderr).to.equal(0)
+    expect(String(server.calls.at(-1)!.headers.authorization)).to.contain('Credential=AKIAIOSFODNN7PAYER01/')
+    const unreachable = await runCli(
+      ['cost', 'report', '--month', month, '--endpoint-url', 'http://127.0.0.1:9', '--refresh', '--json'],
+      {cwd: workspace.root, env: env()},
+    )
+    expect(unreachable.exitCode).to.equal(4)
+    const failure = parseJson<{error: {message: string; details: {requests: number}}}>(unreachable).error
+    expect(failure.message).to.contain('Cost Explorer is unreachable at http://127.0.0.1:9')
+    expect(failure.details.requests).to.equal(0)
   })
 
   it('an AWS failure is exit 4 with the service message; a bad month is exit 2', async () => {
