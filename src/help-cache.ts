@@ -31,8 +31,10 @@ async function renderAll(color: boolean): Promise<RenderedHelp> {
     const write = process.stdout.write.bind(process.stdout)
     for (const id of [...new Set(ids)]) {
       let text = ''
+      // A fresh config per page: rendering one page can change state another page reads.
+      const pageConfig = await Config.load(${JSON.stringify(root)})
       process.stdout.write = (chunk) => { text += chunk; return true }
-      await new Help(config).showHelp(id ? id.split(':') : [])
+      await new Help(pageConfig).showHelp(id ? id.split(':') : [])
       process.stdout.write = write
       entries[id.replaceAll(':', ' ')] = text.replaceAll(config.userAgent, '{{USER_AGENT}}')
     }
