@@ -1,4 +1,4 @@
-import {readFile} from 'node:fs/promises'
+import {readFile, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {usageError} from '../errors.ts'
@@ -7,7 +7,7 @@ import type {Tier} from '../tiers/tiers.ts'
 import {drRegionFor} from '../workspace/config.ts'
 import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
 import {estimateStack, type StackEstimate} from './estimate.ts'
-import {synthesizeHypotheticalStack} from './hypothetical-stack.ts'
+import {HYPOTHETICAL_INTEGRATIONS, loadSynthesizeStacks, synthesizeHypotheticalStack} from './hypothetical-stack.ts'
 import {amountText, decimal, quantityText} from './money.ts'
 import {loadPriceTable, loadUsage, type PriceBasis, type PriceTable, type UsageCatalog} from './prices.ts'
 import type {TerraformJson} from './terraform-json.ts'
@@ -85,19 +85,18 @@ export interface EstimateOptions {
   book?: PriceBook
 }
 
-/** The synthesized stack of a client (cdktf.out/stacks/<id>/cdk.tf.json). Missing: exit 2 saying how to make it. */
-export async function readClientStack(workspace: Workspace, id: string): Promise<TerraformJson> {
-  const file = join(workspacePaths(workspace.root).out, 'stacks', id, 'cdk.tf.json')
+function stackFile(workspace: Workspace, id: string): string {
+  return join(workspacePaths(workspace.root).out, 'stacks', id, 'cdk.tf.json')
+}
+
+/** The synthesized stack of a client as it is on disk (cdktf.out/stacks/<id>/cdk.tf.json), or undefined. */
+export async function readClientStack(workspace: Workspace, id: string): Promise<TerraformJson | undefined> {
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = await readFile(stackFile(workspace, id), 'utf8')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-    throw usageError(`No synthesized stack for ${id}: cdktf.out/stacks/${id}/cdk.tf.json does not exist`, {
-      code: 'NO_STACK',
-      details: {client: id, file: `cdktf.out/stacks/${id}/cdk.tf.json`},
-      suggestions: [`seiketsu synth ${id}`],
-    })
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
   }
   try {
     return JSON.parse(text) as TerraformJson
@@ -109,13 +108,54 @@ export async function readClientStack(workspace: Workspace, id: string): Promise
   }
 }
 
+/** A stack file older than the client's manifest or seiketsu.yaml may not be what synth makes now. */
+async function isCurrent(workspace: Workspace, id: string): Promise<boolean> {
+  const paths = workspacePaths(workspace.root)
+  const modified = async (file: string) => (await stat(file).catch(() => undefined))?.mtimeMs
+  const stack = await modified(stackFile(workspace, id))
+  if (stack === undefined) return false
+  const inputs = await Promise.all([modified(join(paths.clients, `${id}.yaml`)), modified(paths.config)])
+  return inputs.every((input) => input === undefined || input <= stack)
+}
+
+/**
+ * The stacks of these clients: the synthesized ones when current, the others synthesized now into
+ * cdktf.out (as `seiketsu synth` would; an unchanged file is left untouched).
+ */
+export async function clientStacks(
+  workspace: Workspace,
+  clients: readonly ClientManifest[],
+): Promise<Map<string, TerraformJson>> {
+  const stale: ClientManifest[] = []
+  for (const client of clients) if (!(await isCurrent(workspace, client.id))) stale.push(client)
+  if (stale.length > 0) {
+    const synthesizeStacks = await loadSynthesizeStacks()
+    if (synthesizeStacks) await synthesizeStacks(workspace, stale, {includePlatform: false})
+  }
+  const stacks = new Map<string, TerraformJson>()
+  for (const client of clients) {
+    const stack = await readClientStack(workspace, client.id)
+    if (!stack)
+      throw usageError(
+        `No synthesized stack for ${client.id}: cdktf.out/stacks/${client.id}/cdk.tf.json does not exist`,
+        {
+          code: 'NO_STACK',
+          details: {client: client.id, file: `cdktf.out/stacks/${client.id}/cdk.tf.json`},
+          suggestions: [`seiketsu synth ${client.id}`],
+        },
+      )
+    stacks.set(client.id, stack)
+  }
+  return stacks
+}
+
 /**
  * What a client costs a month, from its stack (given, or read from cdktf.out) and the price tables
  * of its region and DR region. Used by `seiketsu cost estimate` and `seiketsu onboard`.
  */
 export async function estimateClient(
   workspace: Workspace,
-  client: Pick<ClientManifest, 'id' | 'tier' | 'region' | 'drRegion'>,
+  client: ClientManifest,
   stackJson?: TerraformJson,
   options: EstimateOptions = {},
 ): Promise<ClientCostEstimate> {
@@ -124,7 +164,7 @@ export async function estimateClient(
     throw usageError(
       `${client.id}: unknown tier '${client.tier}' (allowed: ${Object.keys(workspace.tiers).join(', ')})`,
     )
-  const stack = stackJson ?? (await readClientStack(workspace, client.id))
+  const stack = stackJson ?? (await clientStacks(workspace, [client])).get(client.id)!
   return estimateFromStack(workspace, client, tier, stack, false, options.book ?? new PriceBook(workspace))
 }
 
@@ -192,8 +232,9 @@ export async function estimateClients(
   clients: readonly ClientManifest[],
 ): Promise<ClientCostEstimate[]> {
   const book = new PriceBook(workspace)
+  const stacks = await clientStacks(workspace, clients)
   const estimates: ClientCostEstimate[] = []
-  for (const client of clients) estimates.push(await estimateClient(workspace, client, undefined, {book}))
+  for (const client of clients) estimates.push(await estimateClient(workspace, client, stacks.get(client.id), {book}))
   return estimates
 }
 
@@ -225,5 +266,7 @@ export async function estimateTier(
   const book = new PriceBook(workspace)
   await book.table(region, true) // an unknown region fails before any synthesis
   const stack = await synthesizeHypotheticalStack(workspace, client)
-  return estimateFromStack(workspace, client, tier, stack, true, book)
+  const estimate = await estimateFromStack(workspace, client, tier, stack, true, book)
+  estimate.notes.push(`a new client with the integrations ${HYPOTHETICAL_INTEGRATIONS.join(', ')} (a secret each)`)
+  return estimate
 }

@@ -59,6 +59,7 @@ export interface EstimateInputs {
 /** Terraform resource types this estimate prices, in the order lines are listed. */
 export const PRICED_RESOURCE_TYPES = [
   'aws_nat_gateway',
+  'aws_eip',
   'aws_lb',
   'aws_ecs_service',
   'aws_db_instance',
@@ -108,6 +109,14 @@ export function estimateStack(json: TerraformJson, inputs: EstimateInputs): Stac
       lookup(tableFor(first.region), ['natGateway', 'dataProcessedGb']),
     )
   }
+
+  for (const eip of byType('aws_eip'))
+    lines.add(
+      eip,
+      'public IPv4 address hours',
+      hours.times(eip.count),
+      lookup(tableFor(eip.region), ['publicIpv4', 'hour']),
+    )
 
   for (const lb of byType('aws_lb')) {
     const type = literalString(lb.values.load_balancer_type) ?? 'application'

@@ -1,4 +1,12 @@
-import {SeiketsuError, ExitCode} from '../errors.ts'
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {extname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {ExitCode, SeiketsuError} from '../errors.ts'
+
+import {allocateCidr} from '../registry/cidr.ts'
+import {SECRET_INTEGRATIONS, type ClientManifest} from '../registry/manifest.ts'
 import type {Workspace} from '../workspace/workspace.ts'
 import type {TerraformJson} from './terraform-json.ts'
 
@@ -10,20 +18,86 @@ export interface HypotheticalClient {
   residency: string
 }
 
+/** The integrations a quoted client is assumed to use: every one that holds credentials (a secret each). */
+export const HYPOTHETICAL_INTEGRATIONS = SECRET_INTEGRATIONS
+
+/** The manifest of a client that does not exist: no account yet, the first network block of the pools. */
+export function hypotheticalManifest(
+  workspace: Workspace,
+  client: HypotheticalClient,
+  now = new Date(),
+): ClientManifest {
+  const {pools, prefixLength} = workspace.config.network
+  return {
+    accountId: null,
+    cidr: allocateCidr(pools, prefixLength, []) ?? `10.0.0.0/${prefixLength}`,
+    createdAt: now.toISOString(),
+    drRegion: client.drRegion,
+    email: `sales@${client.id}.example`,
+    id: client.id,
+    integrations: Object.fromEntries(
+      HYPOTHETICAL_INTEGRATIONS.map((name) => [name, {enabled: true, settings: {}}]),
+    ) as ClientManifest['integrations'],
+    name: `A new ${client.tier} client`,
+    region: client.region,
+    residency: client.residency,
+    status: 'active',
+    tier: client.tier,
+    updatedAt: now.toISOString(),
+  }
+}
+
+/** `synthesizeStacks` of src/stacks/synth.ts (issue 3): builds the selected stacks into outDir/stacks/<id>/. */
+export type SynthesizeStacks = (
+  workspace: Workspace,
+  clients: readonly ClientManifest[],
+  options?: {outDir?: string; includePlatform?: boolean},
+) => Promise<{id: string; file: string}[]>
+
+/**
+ * The stack synthesis of issue 3, or undefined while this build does not have it.
+ * PENDING(issue 3): once src/stacks/synth.ts is on main this becomes a plain
+ * `await import('../stacks/synth.ts')`; until then the module is looked up next to this one
+ * (.ts under the tests, .js in dist) so that cost estimate works as soon as it exists.
+ */
+export async function loadSynthesizeStacks(): Promise<SynthesizeStacks | undefined> {
+  const extension = extname(fileURLToPath(import.meta.url))
+  const specifier = new URL(`../stacks/synth${extension}`, import.meta.url).href
+  try {
+    return ((await import(specifier)) as {synthesizeStacks: SynthesizeStacks}).synthesizeStacks
+  } catch (error) {
+    if ((error as {code?: string}).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes('synth')) return undefined
+    throw error
+  }
+}
+
 /**
  * The Terraform JSON of a client that does not exist yet, synthesized by the same stack code as a
- * real client. PENDING: needs `synthesizeStacks` (src/stacks/synth.ts, issue 3).
+ * real client (`synthesizeStacks`) into a temporary folder that is removed afterwards: the
+ * workspace's cdktf.out is not touched.
  */
 export async function synthesizeHypotheticalStack(
-  _workspace: Workspace,
+  workspace: Workspace,
   client: HypotheticalClient,
 ): Promise<TerraformJson> {
-  throw new SeiketsuError(
-    `cost estimate --tier ${client.tier} needs the client stacks (seiketsu synth), which this build does not have yet`,
-    ExitCode.Failure,
-    {
-      code: 'NOT_AVAILABLE',
-      suggestions: ['Estimate an onboarded client after seiketsu synth: seiketsu cost estimate ID'],
-    },
-  )
+  const synthesizeStacks = await loadSynthesizeStacks()
+  if (!synthesizeStacks)
+    throw new SeiketsuError(
+      `cost estimate --tier ${client.tier} synthesizes a new client's stack, and this build has no stack synthesis yet (seiketsu synth)`,
+      ExitCode.Failure,
+      {
+        code: 'NOT_AVAILABLE',
+        suggestions: ['Estimate an onboarded client whose stack is in cdktf.out: seiketsu cost estimate ID'],
+      },
+    )
+  const outDir = await mkdtemp(join(tmpdir(), 'seiketsu-estimate-'))
+  try {
+    const [stack] = await synthesizeStacks(workspace, [hypotheticalManifest(workspace, client)], {
+      includePlatform: false,
+      outDir,
+    })
+    return JSON.parse(await readFile(stack!.file, 'utf8')) as TerraformJson
+  } finally {
+    await rm(outDir, {force: true, recursive: true})
+  }
 }

@@ -40,6 +40,7 @@ export const PriceTableSchema = z.strictObject({
   currency: z.literal('USD', {error: 'seiketsu prices in USD, as Cost Explorer reports'}),
   hoursPerMonth: z.int().positive(),
   natGateway: z.strictObject({hour: PriceSchema, dataProcessedGb: PriceSchema}),
+  publicIpv4: z.strictObject({hour: PriceSchema}),
   loadBalancer: z.strictObject({application: z.strictObject({hour: PriceSchema, lcuHour: PriceSchema})}),
   fargate: z.record(z.enum(['linuxX86', 'linuxArm64']), z.strictObject({vcpuHour: PriceSchema, gbHour: PriceSchema})),
   rds: z.strictObject({

@@ -114,13 +114,15 @@ describe('seiketsu cost estimate', () => {
     expect(estimate!.unconfirmedLines).to.equal(estimate!.components.length)
   })
 
-  it('says how to make a stack that was never synthesized (exit 2)', async () => {
-    const other = await makeWorkspace({clients: [draftClient('fresh')]})
+  it('says how to rebuild a synthesized stack that is not valid JSON (exit 2)', async () => {
+    const other = await makeWorkspace({clients: [draftClient('broken')]})
+    await mkdir(join(other.root, 'cdktf.out', 'stacks', 'broken'), {recursive: true})
+    await writeFile(join(other.root, 'cdktf.out', 'stacks', 'broken', 'cdk.tf.json'), '{"resource": ')
     const result = await runCli(['cost', 'estimate', '--json'], {cwd: other.root})
     expect(result.exitCode).to.equal(2)
     const {error} = parseJson<{error: {code: string; suggestions: string[]}}>(result)
-    expect(error.code).to.equal('NO_STACK')
-    expect(error.suggestions).to.deep.equal(['seiketsu synth fresh'])
+    expect(error.code).to.equal('MALFORMED_FILE')
+    expect(error.suggestions).to.deep.equal(['seiketsu synth broken'])
   })
 
   it('rejects client ids together with --tier, and an unknown tier (exit 2)', async () => {

@@ -94,6 +94,8 @@ describe('cost estimate: pricing a stack', () => {
     // count = 3: 3 × 730 h = 2190 h × $0.045 = $98.55; 150 GB × $0.045 = $6.75
     expect(line(estimate, 'NAT gateway hours')).to.deep.equal({count: 3, monthly: '98.55', quantity: '2190'})
     expect(line(estimate, 'NAT data processed (usage)').monthly).to.equal('6.75')
+    // their 3 Elastic IPs: 3 × 730 h = 2190 IP-hours × $0.005 = $10.95
+    expect(line(estimate, 'public IPv4 address hours')).to.deep.equal({count: 3, monthly: '10.95', quantity: '2190'})
     // load_balancer_type defaults to application: 730 × $0.0225 = $16.425; 2 LCU × 730 × $0.008 = $11.68
     expect(line(estimate, 'load balancer hours').monthly).to.equal('16.425')
     expect(line(estimate, 'load balancer capacity units (usage)').monthly).to.equal('11.68')
@@ -117,9 +119,9 @@ describe('cost estimate: pricing a stack', () => {
       monthly: '13.51233',
       quantity: '450.411',
     })
-    // 98.55 + 6.75 + 16.425 + 11.68 + 47.2748 + 10.3952 + 245.28 + 23.00 + 122.64 + 11.50 + 94.90 + 1.00
-    //   + 12.50 + 13.51233 = 715.40733
-    expect(amountText(estimate.monthly)).to.equal('715.40733')
+    // 98.55 + 6.75 + 10.95 + 16.425 + 11.68 + 47.2748 + 10.3952 + 245.28 + 23.00 + 122.64 + 11.50 + 94.90
+    //   + 1.00 + 12.50 + 13.51233 = 726.35733
+    expect(amountText(estimate.monthly)).to.equal('726.35733')
   })
 
   it('fails with exit 2 naming the price file and the missing entry', async () => {
