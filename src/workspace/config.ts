@@ -72,6 +72,13 @@ export const WorkspaceConfigSchema = z
       error: '3-15 characters: lower-case letters, digits and hyphens (it prefixes resource names)',
     }),
     managementAccountId: accountIdField,
+    // Each client's API answers on https://<client>.<domain> (the ALB certificate's name).
+    domain: z
+      .string()
+      .regex(/^(?=.{4,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+        error: 'must be a DNS domain such as clients.example.com',
+      })
+      .optional(),
     region: regionField,
     drRegion: regionField,
     residencies: z.record(
