@@ -7,7 +7,7 @@ import type {Tier} from '../tiers/tiers.ts'
 import {drRegionFor} from '../workspace/config.ts'
 import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
 import {estimateStack, type StackEstimate} from './estimate.ts'
-import {HYPOTHETICAL_INTEGRATIONS, loadSynthesizeStacks, synthesizeHypotheticalStack} from './hypothetical-stack.ts'
+import {HYPOTHETICAL_INTEGRATIONS, synthesizeHypotheticalStack} from './hypothetical-stack.ts'
 import {amountText, decimal, quantityText} from './money.ts'
 import {loadPriceTable, loadUsage, type PriceBasis, type PriceTable, type UsageCatalog} from './prices.ts'
 import type {TerraformJson} from './terraform-json.ts'
@@ -129,8 +129,8 @@ export async function clientStacks(
   const stale: ClientManifest[] = []
   for (const client of clients) if (!(await isCurrent(workspace, client.id))) stale.push(client)
   if (stale.length > 0) {
-    const synthesizeStacks = await loadSynthesizeStacks()
-    if (synthesizeStacks) await synthesizeStacks(workspace, stale, {includePlatform: false})
+    const {synthesizeStacks} = await import('../stacks/synth.ts')
+    await synthesizeStacks(workspace, stale, {includePlatform: false})
   }
   const stacks = new Map<string, TerraformJson>()
   for (const client of clients) {

@@ -1,9 +1,6 @@
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {extname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
-
-import {ExitCode, SeiketsuError} from '../errors.ts'
+import {join} from 'node:path'
 
 import {allocateCidr} from '../registry/cidr.ts'
 import {SECRET_INTEGRATIONS, type ClientManifest} from '../registry/manifest.ts'
@@ -47,30 +44,6 @@ export function hypotheticalManifest(
   }
 }
 
-/** `synthesizeStacks` of src/stacks/synth.ts (issue 3): builds the selected stacks into outDir/stacks/<id>/. */
-export type SynthesizeStacks = (
-  workspace: Workspace,
-  clients: readonly ClientManifest[],
-  options?: {outDir?: string; includePlatform?: boolean},
-) => Promise<{id: string; file: string}[]>
-
-/**
- * The stack synthesis of issue 3, or undefined while this build does not have it.
- * PENDING(issue 3): once src/stacks/synth.ts is on main this becomes a plain
- * `await import('../stacks/synth.ts')`; until then the module is looked up next to this one
- * (.ts under the tests, .js in dist) so that cost estimate works as soon as it exists.
- */
-export async function loadSynthesizeStacks(): Promise<SynthesizeStacks | undefined> {
-  const extension = extname(fileURLToPath(import.meta.url))
-  const specifier = new URL(`../stacks/synth${extension}`, import.meta.url).href
-  try {
-    return ((await import(specifier)) as {synthesizeStacks: SynthesizeStacks}).synthesizeStacks
-  } catch (error) {
-    if ((error as {code?: string}).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes('synth')) return undefined
-    throw error
-  }
-}
-
 /**
  * The Terraform JSON of a client that does not exist yet, synthesized by the same stack code as a
  * real client (`synthesizeStacks`) into a temporary folder that is removed afterwards: the
@@ -80,16 +53,7 @@ export async function synthesizeHypotheticalStack(
   workspace: Workspace,
   client: HypotheticalClient,
 ): Promise<TerraformJson> {
-  const synthesizeStacks = await loadSynthesizeStacks()
-  if (!synthesizeStacks)
-    throw new SeiketsuError(
-      `cost estimate --tier ${client.tier} synthesizes a new client's stack, and this build has no stack synthesis yet (seiketsu synth)`,
-      ExitCode.Failure,
-      {
-        code: 'NOT_AVAILABLE',
-        suggestions: ['Estimate an onboarded client whose stack is in cdktf.out: seiketsu cost estimate ID'],
-      },
-    )
+  const {synthesizeStacks} = await import('../stacks/synth.ts')
   const outDir = await mkdtemp(join(tmpdir(), 'seiketsu-estimate-'))
   try {
     const [stack] = await synthesizeStacks(workspace, [hypotheticalManifest(workspace, client)], {

@@ -15,8 +15,8 @@ export default class CostEstimate extends SeiketsuCommand<CostEstimateResult> {
   static override args = {
     ids: Args.string({description: 'Client ids (default: every client that is not offboarded).'}),
   }
-  static override description = `Prices each client's synthesized stack (cdktf.out/stacks/<id>/cdk.tf.json) with the price table of its region (templates/prices/<region>.yaml, or prices/<region>.yaml in the workspace) and the usage assumptions of its tier (templates/prices/usage.yaml): NAT gateways, load balancer, Fargate tasks, RDS instances, storage and replicas, cache nodes, KMS keys, secrets, logs and buckets. Compared with the tier's budget and price. Offline: no AWS call.
-With --tier and no client: what a new client of that tier would cost. Amounts in --json and CSV are exact decimal strings; tables round to cents.`
+  static override description = `Prices each client's synthesized stack (cdktf.out/stacks/<id>/cdk.tf.json) with the price table of its region (templates/prices/<region>.yaml, or prices/<region>.yaml in the workspace) and the usage assumptions of its tier (templates/prices/usage.yaml): NAT gateways and their Elastic IPs, load balancer, Fargate tasks, RDS instances, storage and replicas, cache nodes, KMS keys, secrets, logs and buckets. Compared with the tier's budget and price. Offline: no AWS call. A missing stack, or one older than the client's manifest or seiketsu.yaml, is synthesized first.
+With --tier and no client: what a new client of that tier would cost (synthesized in a temporary folder). Amounts in --json and CSV are exact decimal strings; tables round to cents.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> acme-realty --format csv',
