@@ -1,0 +1,91 @@
+import {stat} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {SeiketsuError, ExitCode, usageError} from '../errors.ts'
+import type {ClientManifest} from '../registry/manifest.ts'
+import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
+import type {FleetOptions} from './fleet.ts'
+import {planStacks, type PlanOptions, type PlanRun} from './plan.ts'
+import {applyPlans, prepareProvision, type ProvisionCandidate, type ProvisionRun} from './provision.ts'
+import {openTerraform, type SessionOptions, type TerraformSession, type TerraformStack} from './session.ts'
+
+/** Where synth writes a stack: cdktf.out/stacks/<id>/cdk.tf.json. */
+export function stackLocation(
+  workspace: Workspace,
+  id: string,
+  kind: TerraformStack['kind'] = 'client',
+): TerraformStack {
+  const dir = join(workspacePaths(workspace.root).out, 'stacks', id)
+  return {dir, file: join(dir, 'cdk.tf.json'), id, kind}
+}
+
+/** The synthesized stacks of these clients; a missing one is exit 2 (run seiketsu synth). */
+export async function synthesizedStacks(
+  workspace: Workspace,
+  clients: readonly ClientManifest[],
+): Promise<TerraformStack[]> {
+  const stacks = clients.map((client) => stackLocation(workspace, client.id))
+  const missing: string[] = []
+  for (const stack of stacks) if (!(await isFile(stack.file))) missing.push(stack.id)
+  if (missing.length > 0)
+    throw usageError(`No synthesized stack for ${missing.join(', ')}`, {
+      code: 'NO_STACK',
+      details: {missing},
+      suggestions: [`seiketsu synth ${missing.join(' ')}`],
+    })
+  return stacks
+}
+
+export interface ClientRunOptions extends SessionOptions, FleetOptions {
+  /** An already checked terraform (onboard plans and applies with one version check). */
+  terraform?: TerraformSession
+}
+
+/**
+ * Plans these clients' stacks (what `seiketsu plan` and `seiketsu onboard --plan` run). Returns
+ * per-client results and the aggregate exit code; terraform failures do not throw.
+ */
+export async function planClients(
+  workspace: Workspace,
+  clients: readonly ClientManifest[],
+  options: ClientRunOptions & PlanOptions = {},
+): Promise<PlanRun> {
+  const stacks = await synthesizedStacks(workspace, clients)
+  const terraform = options.terraform ?? (await openTerraform(workspace, options))
+  return planStacks(terraform, stacks, options)
+}
+
+export interface ProvisionClientsOptions extends ClientRunOptions {
+  allowDestroy?: readonly string[]
+  /**
+   * Asked once with everything that would be applied (blocked and unchanged stacks included);
+   * false means nothing is applied (exit 1). Onboard --apply --yes passes `async () => true`.
+   */
+  confirm: (candidates: readonly ProvisionCandidate[]) => Promise<boolean>
+}
+
+/**
+ * Applies these clients' saved plans (what `seiketsu provision` and `seiketsu onboard --apply`
+ * run): the saved plans are checked first (exit 2 when missing or outdated, nothing applied),
+ * then confirmed, then applied; destructive plans stay blocked unless allowed.
+ */
+export async function provisionClients(
+  workspace: Workspace,
+  clients: readonly ClientManifest[],
+  options: ProvisionClientsOptions,
+): Promise<ProvisionRun> {
+  const stacks = clients.map((client) => stackLocation(workspace, client.id))
+  const terraform = options.terraform ?? (await openTerraform(workspace, options))
+  const candidates = await prepareProvision(stacks, options.allowDestroy)
+  if (!(await options.confirm(candidates)))
+    throw new SeiketsuError('Nothing was applied: not confirmed', ExitCode.Failure, {code: 'NOT_CONFIRMED'})
+  return applyPlans(terraform, candidates, options)
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile()
+  } catch {
+    return false
+  }
+}
