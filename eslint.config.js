@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  {ignores: ['dist/', 'coverage/', 'node_modules/', 'demo-workspace/', 'test/fixtures/']},
+  {ignores: ['dist/', 'coverage/', 'node_modules/', 'demo/', 'test/fixtures/']},
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -9,9 +9,45 @@ if (major < 22) {
   process.exit(1)
 }
 
-// Cache compiled bytecode between runs: most of the start-up time is parsing JavaScript.
-const {enableCompileCache} = await import('node:module')
-enableCompileCache?.()
+// Plain help requests are answered from help pages that oclif rendered at build time (see
+// src/help-cache.ts): no module is loaded for them. Anything else goes through oclif below.
+if (!printCachedHelp(process.argv.slice(2))) {
+  // Cache compiled bytecode between runs: most of the start-up time is parsing JavaScript.
+  const {enableCompileCache} = await import('node:module')
+  enableCompileCache?.()
 
-const {execute} = await import('@oclif/core')
-await execute({dir: import.meta.url})
+  // plugin-not-found ends an unknown command with exit 127; our contract says invalid usage is 2.
+  process.on('exit', (code) => {
+    if (code === 127) process.exitCode = 2
+  })
+
+  const {execute} = await import('@oclif/core/execute')
+  await execute({dir: import.meta.url})
+}
+
+function printCachedHelp(args) {
+  const words = args.filter((arg) => arg !== '--help' && arg !== '-h')
+  const asked = words.length < args.length || args.length === 0 || words[0] === 'help'
+  if (!asked || process.env.OCLIF_COLUMNS || process.env.DEBUG) return false
+  const id = (words[0] === 'help' ? words.slice(1) : words).join(' ')
+  if (words.some((word) => word.startsWith('-'))) return false
+  let cache
+  try {
+    cache = JSON.parse(
+      process.getBuiltinModule('node:fs').readFileSync(new URL('../dist/help-cache.json', import.meta.url), 'utf8'),
+    )
+  } catch {
+    return false
+  }
+  const {stdout} = process
+  const columns = stdout.isTTY ? stdout.columns : cache.columns
+  const color = stdout.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb' && process.env.FORCE_COLOR !== '0'
+  const page = (color ? cache.colored : cache.plain)[id]
+  if (page === undefined || columns < cache.columns) return false
+  const {name, version} = JSON.parse(
+    process.getBuiltinModule('node:fs').readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+  )
+  const userAgent = `${name}/${version} ${process.platform}-${process.arch} node-${process.version}`
+  stdout.write(page.replaceAll(cache.placeholder, userAgent))
+  return true
+}

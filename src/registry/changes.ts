@@ -277,8 +277,32 @@ function manifestSummary(client: ClientManifest) {
   }
 }
 
+/** A change to one integration: switch it on or off, and/or set some of its settings. */
+export interface IntegrationPatch {
+  enabled?: boolean
+  settings?: Record<string, string>
+}
+
 export type ClientChanges = Partial<Pick<ClientManifest, 'name' | 'email' | 'tier' | 'status' | 'accountId'>> & {
-  integrations?: Partial<Record<IntegrationName, Integration>>
+  integrations?: Partial<Record<IntegrationName, IntegrationPatch>>
+}
+
+/** Applies integration patches: settings merge into the existing ones; a setting needs the integration on. */
+export function patchIntegrations(
+  existing: Partial<Record<IntegrationName, Integration>>,
+  patches: Partial<Record<IntegrationName, IntegrationPatch>>,
+): {integrations: Record<IntegrationName, Integration>; problems: string[]} {
+  const integrations = normalizeIntegrations(existing)
+  const problems: string[] = []
+  for (const name of INTEGRATIONS) {
+    const patch = patches[name]
+    if (!patch) continue
+    const enabled = patch.enabled ?? integrations[name].enabled
+    if (!enabled && patch.settings && Object.keys(patch.settings).length > 0)
+      problems.push(`${name} is off: enable it (--integrations) before changing its settings`)
+    integrations[name] = {enabled, settings: {...integrations[name].settings, ...patch.settings}}
+  }
+  return {integrations: normalizeIntegrations(integrations), problems}
 }
 
 /** Which status may follow which: offboarding is one way, offboarded is final. */
@@ -318,14 +342,15 @@ export async function updateClient(
         `--status: ${existing.status} → ${changes.status} is not allowed (from ${existing.status}: ${STATUS_TRANSITIONS[existing.status].join(', ') || 'none, it is final'})`,
         {code: 'INVALID_TRANSITION'},
       )
+    const patched = changes.integrations ? patchIntegrations(existing.integrations, changes.integrations) : undefined
+    if (patched && patched.problems.length > 0)
+      throw usageError(`--setting: ${patched.problems.join('; ')}`, {code: 'INVALID_FLAG'})
     const next: ClientManifest = {
       ...existing,
       ...Object.fromEntries(
         Object.entries(changes).filter(([key, value]) => value !== undefined && key !== 'integrations'),
       ),
-      integrations: changes.integrations
-        ? normalizeIntegrations({...existing.integrations, ...changes.integrations})
-        : existing.integrations,
+      integrations: patched ? patched.integrations : existing.integrations,
     }
     const changed = (['name', 'email', 'tier', 'status', 'accountId', 'integrations'] as const)
       .filter((field) => JSON.stringify(existing[field]) !== JSON.stringify(next[field]))

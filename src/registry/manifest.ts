@@ -16,6 +16,18 @@ export const INTEGRATION_LABELS: Record<IntegrationName, string> = {
   twilio: 'Twilio',
 }
 
+/** The non-secret settings the onboarding flow asks for, per integration (all optional). */
+export const INTEGRATION_SETTINGS: Record<IntegrationName, readonly {key: string; label: string}[]> = {
+  calendar: [{key: 'provider', label: 'Calendar provider (google, outlook, …)'}],
+  crm: [{key: 'provider', label: 'CRM (salesforce, hubspot, follow-up-boss, …)'}],
+  elevenlabs: [{key: 'voiceId', label: 'ElevenLabs voice id'}],
+  mls: [
+    {key: 'provider', label: 'MLS provider (bright, crmls, …)'},
+    {key: 'feedUrl', label: 'MLS feed URL'},
+  ],
+  twilio: [{key: 'phoneNumber', label: 'Twilio phone number (E.164, e.g. +15555550100)'}],
+}
+
 export const CLIENT_STATUSES = ['active', 'suspended', 'offboarding', 'offboarded'] as const
 export type ClientStatus = (typeof CLIENT_STATUSES)[number]
 

@@ -13,6 +13,15 @@ export interface CliResult {
   signal: NodeJS.Signals | null
   stdout: string
   stderr: string
+  /** stderr with oclif's error decoration (` ›   ` prefixes, wrapping at 80 columns) undone. */
+  errorText: string
+}
+
+export function unwrapOclifError(stderr: string): string {
+  return stderr
+    .replaceAll(/\n › {3}/g, ' ')
+    .replaceAll(/^ › {3}/gm, '')
+    .replaceAll(/ {2,}/g, ' ')
 }
 
 /**
@@ -41,7 +50,7 @@ export function runCli(
     child.on('error', reject)
     child.on('close', (code, signal) => {
       clearTimeout(timer)
-      resolve({exitCode: code ?? -1, signal, stderr, stdout})
+      resolve({errorText: unwrapOclifError(stderr), exitCode: code ?? -1, signal, stderr, stdout})
     })
   })
 }
