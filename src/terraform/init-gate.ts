@@ -42,9 +42,11 @@ export class InitGate {
     fingerprint: string,
     run: (role: InitRole) => Promise<T>,
     succeeded: (outcome: T) => boolean,
+    options: {shareLockFile?: boolean} = {},
   ): Promise<T> {
+    const share = options.shareLockFile ?? true
     const known = this.#lockFiles.get(fingerprint)
-    if (known) return this.#follow(known, stackDir, run)
+    if (known) return this.#follow(share ? known : undefined, stackDir, run)
     const release = await this.#acquire()
     let leaderLockFile: string | undefined
     try {
@@ -58,12 +60,13 @@ export class InitGate {
     } finally {
       release()
     }
-    return this.#follow(leaderLockFile, stackDir, run)
+    return this.#follow(share ? leaderLockFile : undefined, stackDir, run)
   }
 
-  async #follow<T>(lockFile: string, stackDir: string, run: (role: InitRole) => Promise<T>): Promise<T> {
+  /** A follower gets the leader's lock file unless it keeps its own (a saved plan's stack). */
+  async #follow<T>(lockFile: string | undefined, stackDir: string, run: (role: InitRole) => Promise<T>): Promise<T> {
     const target = join(stackDir, LOCK_FILE_NAME)
-    if (target !== lockFile) await copyFile(lockFile, target)
+    if (lockFile && target !== lockFile) await copyFile(lockFile, target)
     return run('follower')
   }
 

@@ -44,7 +44,8 @@ export async function sha256File(path: string): Promise<string> {
 }
 
 export async function writePlanRecord(stackDir: string, record: PlanRecord): Promise<void> {
-  await writeFileAtomic(planFilesOf(stackDir).record, `${JSON.stringify(record, null, 2)}\n`)
+  // No fsync: a record lost in a crash only means "no saved plan", and plan makes a new one.
+  await writeFileAtomic(planFilesOf(stackDir).record, `${JSON.stringify(record, null, 2)}\n`, {fsync: false})
 }
 
 export async function readPlanRecord(stackDir: string): Promise<PlanRecord | undefined> {

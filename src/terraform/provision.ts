@@ -1,9 +1,12 @@
+import {readFile, stat} from 'node:fs/promises'
+import {join} from 'node:path'
 import {performance} from 'node:perf_hooks'
 
 import {usageError} from '../errors.ts'
 import {isStalePlanError} from './diagnostics.ts'
 import {guardDestructive, parseAllowDestroy, type GuardDecision} from './destroy-guard.ts'
 import {provisionExitCode, type ProvisionStatus} from './exit-codes.ts'
+import {providerFingerprint} from './init-gate.ts'
 import {runOverStacks, type FleetOptions, type LockedState, type StackWork} from './fleet.ts'
 import {countsOf, failureMessage} from './plan.ts'
 import {checkSavedPlan, planFilesOf, removeSavedPlan, SAVED_PLAN_PROBLEMS, type PlanRecord} from './plan-files.ts'
@@ -154,6 +157,33 @@ async function applyStack(
   const started = performance.now()
   const {stack} = candidate
   const files = planFilesOf(stack.dir)
+  const fail = (code: string, error: string): StackProvisionResult => ({
+    ...baseResult(candidate),
+    code,
+    durationMs: Math.round(performance.now() - started),
+    error,
+    status: 'failed',
+  })
+  if (!(await isDirectory(join(stack.dir, '.terraform')))) {
+    // A saved plan carried to a fresh checkout (a CI apply job): install exactly the providers its lock file names.
+    step('init')
+    const fingerprint = providerFingerprint(JSON.parse(await readFile(stack.file, 'utf8')))
+    const init = await session.initGate.init(
+      stack.dir,
+      fingerprint,
+      () =>
+        session.run(stack, ['init', '-input=false', '-no-color', '-lockfile=readonly'], {
+          file: files.log,
+          stdout: true,
+        }),
+      (outcome) => outcome.exitCode === 0,
+      {shareLockFile: false},
+    )
+    if (init.notStarted) return {...baseResult(candidate), error: 'not started: interrupted', status: 'skipped'}
+    if (init.interrupted || init.forced)
+      return {...baseResult(candidate), error: 'interrupted during init', status: 'interrupted'}
+    if (init.exitCode !== 0) return fail('TERRAFORM_FAILED', failureMessage('init', init, files.log))
+  }
   step('apply')
   const outcome = await session.run(
     stack,
@@ -171,14 +201,20 @@ async function applyStack(
   }
   if (isStalePlanError(outcome.stderr)) {
     await removeSavedPlan(stack.dir)
-    return {
-      ...base,
-      code: 'STALE_PLAN',
-      error: `terraform refused the saved plan as stale: the state changed after it was planned (another apply?). Nothing was applied; run seiketsu plan ${stack.id} and review again`,
-      status: 'failed',
-    }
+    return fail(
+      'STALE_PLAN',
+      `terraform refused the saved plan as stale: the state changed after it was planned (another apply?). Nothing was applied; run seiketsu plan ${stack.id} and review again`,
+    )
   }
-  return {...base, code: 'TERRAFORM_FAILED', error: failureMessage('apply', outcome, files.log), status: 'failed'}
+  return fail('TERRAFORM_FAILED', failureMessage('apply', outcome, files.log))
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 function baseResult(candidate: ProvisionCandidate): Omit<StackProvisionResult, 'status'> {

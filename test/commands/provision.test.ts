@@ -1,5 +1,5 @@
 import {existsSync, readFileSync} from 'node:fs'
-import {appendFile, writeFile} from 'node:fs/promises'
+import {appendFile, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {expect} from 'chai'
@@ -47,6 +47,27 @@ describe('seiketsu provision', () => {
       'no-changes',
       'no-changes',
     ])
+  })
+
+  it('applies saved plans carried to a fresh checkout: init from the plan’s own lock file first', async () => {
+    const fleet = await makeFleet(['acme', 'bravo'])
+    await fleet.run(['plan'])
+    const lockFile = join(fleet.root, 'cdktf.out', 'stacks', 'acme', '.terraform.lock.hcl')
+    const lockText = readFileSync(lockFile, 'utf8')
+    // What a CI apply job has: the stack folders from the plan job's artifact, no .terraform, no cache.
+    for (const id of fleet.ids) await rm(join(fleet.root, 'cdktf.out', 'stacks', id, '.terraform'), {recursive: true})
+    await rm(join(fleet.root, '.seiketsu', 'cache'), {recursive: true})
+    await writeFile(fleet.logFile, '')
+    const result = await fleet.run(['provision', '--yes', '--json'])
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const invocations = await fleet.invocations()
+    expect(invocationsOf(invocations, 'init').map((init) => init.argv)).to.deep.equal([
+      ['init', '-input=false', '-no-color', '-lockfile=readonly'],
+      ['init', '-input=false', '-no-color', '-lockfile=readonly'],
+    ])
+    expect(invocationsOf(invocations, 'apply')).to.have.length(2)
+    expect(invocationsOf(invocations, 'plan')).to.deep.equal([])
+    expect(readFileSync(lockFile, 'utf8')).to.equal(lockText)
   })
 
   it('refuses in CI without --yes: exit 2, nothing applied, the plans kept', async () => {

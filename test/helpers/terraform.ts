@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {workspacePaths, type Workspace} from '../../src/workspace/workspace.ts'
 import type {TerraformStack} from '../../src/terraform/session.ts'
-import {binPath, fixturesDir, repoRoot, type CliResult} from './cli.ts'
+import {binPath, fixturesDir, repoRoot, unwrapOclifError, type CliResult} from './cli.ts'
 
 /** The terraform stand-in (an executable honouring terraform's CLI contract for the verbs seiketsu uses). */
 export const standinPath = join(fixturesDir, 'terraform-standin', 'terraform')
@@ -183,7 +183,7 @@ export function startCli(
   child.stderr!.on('data', (chunk) => (stderr += chunk))
   const done = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject)
-    child.on('close', (code, signal) => resolve({exitCode: code ?? -1, signal, stderr, stdout}))
+    child.on('close', (code, signal) => resolve({errorText: unwrapOclifError(stderr), exitCode: code ?? -1, signal, stderr, stdout}))
   })
   return {child, done}
 }
