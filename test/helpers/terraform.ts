@@ -183,7 +183,9 @@ export function startCli(
   child.stderr!.on('data', (chunk) => (stderr += chunk))
   const done = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject)
-    child.on('close', (code, signal) => resolve({errorText: unwrapOclifError(stderr), exitCode: code ?? -1, signal, stderr, stdout}))
+    child.on('close', (code, signal) =>
+      resolve({errorText: unwrapOclifError(stderr), exitCode: code ?? -1, signal, stderr, stdout}),
+    )
   })
   return {child, done}
 }
