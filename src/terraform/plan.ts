@@ -252,7 +252,7 @@ export function countsOf(summary: PlanSummary) {
 function planTitle(result: StackPlanResult): string {
   switch (result.status) {
     case 'planned': {
-      const counts = `+${result.add} ~${result.change} ±${result.replace} -${result.destroy}`
+      const counts = `+${result.add} ~${result.change} -/+${result.replace} -${result.destroy}`
       return `${result.id}: ${counts}${result.destructive.length > 0 ? ` (${result.destructive.length} destructive)` : ''}`
     }
     case 'no-changes': {
