@@ -4,7 +4,7 @@ import {performance} from 'node:perf_hooks'
 
 import {firstTerraformError, lockIdFrom} from './diagnostics.ts'
 import {planExitCode, type PlanExitOptions, type PlanStatus} from './exit-codes.ts'
-import {runOverStacks, type FleetOptions, type LockedState, type StackWork} from './fleet.ts'
+import {DEFAULT_CONCURRENCY, runOverStacks, type FleetOptions, type LockedState, type StackWork} from './fleet.ts'
 import {providerFingerprint} from './init-gate.ts'
 import {planFilesOf, removeSavedPlan, sha256File, writePlanRecord} from './plan-files.ts'
 import {summarizePlan, type PlanSummary, type ResourceChange} from './plan-summary.ts'
@@ -78,7 +78,7 @@ export async function planStacks(
   const run = await runOverStacks(session, stacks, work, options)
   return {
     clients: run.results,
-    concurrency: options.concurrency ?? 4,
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     exitCode: planExitCode(run.results, {...options, interrupted: run.interrupted}),
     interrupted: run.interrupted,
     lockedStates: run.lockedStates,
@@ -174,6 +174,7 @@ export async function planStack(
   return finish({
     ...emptyResult(stack),
     ...countsOf(summary),
+    drift: summary.drift,
     hasChanges,
     planFile: files.plan,
     status: hasChanges ? 'planned' : 'no-changes',
@@ -243,7 +244,6 @@ export function countsOf(summary: PlanSummary) {
     changes: summary.changes,
     destroy: summary.destroy,
     destructive: summary.destructive.map((change) => change.address),
-    drift: summary.drift,
     forget: summary.forget,
     replace: summary.replace,
   }

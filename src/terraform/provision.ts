@@ -7,7 +7,7 @@ import {isStalePlanError} from './diagnostics.ts'
 import {guardDestructive, parseAllowDestroy, type GuardDecision} from './destroy-guard.ts'
 import {provisionExitCode, type ProvisionStatus} from './exit-codes.ts'
 import {providerFingerprint} from './init-gate.ts'
-import {runOverStacks, type FleetOptions, type LockedState, type StackWork} from './fleet.ts'
+import {DEFAULT_CONCURRENCY, runOverStacks, type FleetOptions, type LockedState, type StackWork} from './fleet.ts'
 import {countsOf, failureMessage} from './plan.ts'
 import {checkSavedPlan, planFilesOf, removeSavedPlan, SAVED_PLAN_PROBLEMS, type PlanRecord} from './plan-files.ts'
 import type {ResourceChange} from './plan-summary.ts'
@@ -140,7 +140,7 @@ export async function applyPlans(
   const clients = candidates.map((candidate) => settled.get(candidate.stack.id)!)
   return {
     clients,
-    concurrency: options.concurrency ?? 4,
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     exitCode: provisionExitCode(clients, run.interrupted),
     interrupted: run.interrupted,
     lockedStates: run.lockedStates,
