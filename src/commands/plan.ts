@@ -52,6 +52,7 @@ The first Ctrl-C stops starting new stacks and lets running terraform stop grace
       detailedExitcode: flags['detailed-exitcode'],
       drift: flags.drift,
       failFast: flags['fail-fast'],
+      platform: flags.platform && (!shard || shard.index === 1),
       notify: (message) => this.logToStderr(message),
       progress: !this.jsonEnabled(),
       terraformBin: flags['terraform-bin'],

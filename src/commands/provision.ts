@@ -50,6 +50,7 @@ Exit codes: 0 applied; 3 a client was blocked; 4 terraform failed for a client (
       concurrency: flags.concurrency,
       confirm: (candidates) => this.confirm(candidates, flags.yes),
       failFast: flags['fail-fast'],
+      platform: flags.platform && (!shard || shard.index === 1),
       notify: (message) => this.logToStderr(message),
       progress: !this.jsonEnabled(),
       terraformBin: flags['terraform-bin'],

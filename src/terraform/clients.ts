@@ -2,6 +2,7 @@ import {stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {SeiketsuError, ExitCode, usageError} from '../errors.ts'
+import {PLATFORM_STACK_ID} from '../naming.ts'
 import type {ClientManifest} from '../registry/manifest.ts'
 import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
 import type {FleetOptions} from './fleet.ts'
@@ -19,12 +20,17 @@ export function stackLocation(
   return {dir, file: join(dir, 'cdk.tf.json'), id, kind}
 }
 
-/** The synthesized stacks of these clients; a missing one is exit 2 (run seiketsu synth). */
+/**
+ * The synthesized stacks of these clients (and the platform stack when asked); a missing one is
+ * exit 2 (run seiketsu synth).
+ */
 export async function synthesizedStacks(
   workspace: Workspace,
   clients: readonly ClientManifest[],
+  options: {platform?: boolean} = {},
 ): Promise<TerraformStack[]> {
   const stacks = clients.map((client) => stackLocation(workspace, client.id))
+  if (options.platform) stacks.push(stackLocation(workspace, PLATFORM_STACK_ID, 'platform'))
   const missing: string[] = []
   for (const stack of stacks) if (!(await isFile(stack.file))) missing.push(stack.id)
   if (missing.length > 0)
@@ -39,6 +45,8 @@ export async function synthesizedStacks(
 export interface ClientRunOptions extends SessionOptions, FleetOptions {
   /** An already checked terraform (onboard plans and applies with one version check). */
   terraform?: TerraformSession
+  /** Also the platform stack (the management account's side). */
+  platform?: boolean
 }
 
 /**
@@ -50,7 +58,7 @@ export async function planClients(
   clients: readonly ClientManifest[],
   options: ClientRunOptions & PlanOptions = {},
 ): Promise<PlanRun> {
-  const stacks = await synthesizedStacks(workspace, clients)
+  const stacks = await synthesizedStacks(workspace, clients, {platform: options.platform})
   const terraform = options.terraform ?? (await openTerraform(workspace, options))
   return planStacks(terraform, stacks, options)
 }
@@ -75,6 +83,7 @@ export async function provisionClients(
   options: ProvisionClientsOptions,
 ): Promise<ProvisionRun> {
   const stacks = clients.map((client) => stackLocation(workspace, client.id))
+  if (options.platform) stacks.push(stackLocation(workspace, PLATFORM_STACK_ID, 'platform'))
   const terraform = options.terraform ?? (await openTerraform(workspace, options))
   const candidates = await prepareProvision(stacks, options.allowDestroy)
   if (!(await options.confirm(candidates)))

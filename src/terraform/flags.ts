@@ -15,6 +15,11 @@ export const fleetFlags = {
     default: false,
     description: 'Start no new stack after the first failure (default: carry on and report every failure).',
   }),
+  platform: Flags.boolean({
+    default: false,
+    description:
+      'Also the platform stack: the management-account side (client accounts, platform roles, CloudTrail, state bucket). In shard 1 only.',
+  }),
   shard: Flags.string({
     description:
       'K/N: only the K-th of N deterministic slices of the selected clients (sorted by id, dealt round-robin), so N CI runners cover the fleet exactly once.',

@@ -8,7 +8,7 @@ import type {PlanResult} from '../../src/commands/plan.ts'
 import type {ErrorJson} from '../../src/base-command.ts'
 import {parseJson, makeTempDir} from '../helpers/cli.ts'
 import {invocationsOf, makeFleet} from '../helpers/fleet.ts'
-import {CLIENT_STACK_RESOURCES, maxOverlap, standinPath} from '../helpers/terraform.ts'
+import {CLIENT_STACK_RESOURCES, maxOverlap, standinPath, writePlatformStack} from '../helpers/terraform.ts'
 
 const byId = (result: PlanResult) => Object.fromEntries(result.clients.map((client) => [client.id, client]))
 
@@ -221,6 +221,26 @@ describe('seiketsu plan', () => {
     })
     expect(result.exitCode, result.stderr).to.equal(0)
     expect(parseJson<PlanResult>(result).terraform).to.include({flavor: 'opentofu', path: join(dir, 'tofu')})
+  })
+
+  it('--platform adds the platform stack (in shard 1 only), and provision --platform applies it', async () => {
+    const fleet = await makeFleet(['acme', 'bravo'])
+    await writePlatformStack(fleet.workspace, fleet.ids)
+    const result = await fleet.run(['plan', '--platform', '--json'])
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const platform = byId(parseJson<PlanResult>(result)).platform!
+    expect(platform).to.include({add: 4, kind: 'platform', status: 'planned'})
+    const second = parseJson<PlanResult>(await fleet.run(['plan', '--platform', '--shard', '2/2', '--json']))
+    expect(second.clients.map((client) => client.id)).to.deep.equal(['bravo'])
+    const first = parseJson<PlanResult>(await fleet.run(['plan', '--platform', '--shard', '1/2', '--json']))
+    expect(first.clients.map((client) => client.id)).to.deep.equal(['acme', 'platform'])
+    const applied = await fleet.run(['provision', 'acme', '--platform', '--yes', '--json'])
+    expect(applied.exitCode, applied.stderr).to.equal(0)
+    expect(
+      invocationsOf(await fleet.invocations(), 'apply')
+        .map((apply) => apply.stack)
+        .sort(),
+    ).to.deep.equal(['acme', 'platform'])
   })
 
   it('fails with exit 2 when a client has no synthesized stack', async () => {

@@ -64,6 +64,29 @@ export async function writeClientStacks(workspace: Workspace, ids: readonly stri
   )
 }
 
+/** The platform stack (management account): client accounts, a role, the state bucket. */
+export async function writePlatformStack(workspace: Workspace, clientIds: readonly string[]): Promise<TerraformStack> {
+  const dir = join(workspacePaths(workspace.root).out, 'stacks', 'platform')
+  await mkdir(dir, {recursive: true})
+  const file = join(dir, 'cdk.tf.json')
+  const stack = {
+    provider: {aws: [{region: 'us-east-1'}]},
+    resource: {
+      aws_iam_role: {provisioner: {assume_role_policy: '{}', name: 'SeiketsuClientProvisioner'}},
+      aws_organizations_account: Object.fromEntries(
+        clientIds.map((id) => [id, {email: `aws+${id}@example.com`, name: `seiketsu-${id}`}]),
+      ),
+      aws_s3_bucket: {state: {bucket: 'seiketsu-terraform-state'}},
+    },
+    terraform: {
+      backend: {local: {path: join(workspacePaths(workspace.root).state, 'platform', 'terraform.tfstate')}},
+      required_providers: {aws: {source: 'aws', version: '6.25.0'}},
+    },
+  }
+  await writeFile(file, `${JSON.stringify(stack, null, 2)}\n`)
+  return {dir, file, id: 'platform', kind: 'platform'}
+}
+
 export interface StandinEvent {
   event: 'start' | 'end' | 'signal' | 'plugin'
   pid: number
