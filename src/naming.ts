@@ -42,3 +42,18 @@ export function jwtKeysSecretName(platform: string, clientId: string): string {
 export function resourcePrefix(platform: string, clientId: string): string {
   return `${platform}-${clientId}`
 }
+
+/** Default `iss` of a client's tokens: one issuer per client, so no token passes for another client's. */
+export function defaultTokenIssuer(platform: string, clientId: string): string {
+  return `urn:${platform}:client:${clientId}`
+}
+
+/** Default `aud` of every ClientToken: the platform API. */
+export function defaultTokenAudience(platform: string): string {
+  return `urn:${platform}:api`
+}
+
+/** Session name of the provisioner role when seiketsu assumes it (CloudTrail shows it): at most 64 characters. */
+export function provisionerSessionName(purpose: string, clientId: string): string {
+  return `seiketsu-${purpose}-${clientId}`.replaceAll(/[^\w+=,.@-]/g, '-').slice(0, 64)
+}

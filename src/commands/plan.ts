@@ -16,7 +16,7 @@ export default class Plan extends SeiketsuCommand<PlanResult> {
       description: 'Client ids (default: every client not offboarded; with --drift every active one).',
     }),
   }
-  static override description = `For each selected client: terraform init, plan -out=cdktf.out/stacks/<id>/plan.tfplan, show -json, then a summary of what would change. Destructive changes (a delete or replace of a database, bucket, key, cache, secret, log group or account) are marked in red with terraform's reason. The saved plans are what \`seiketsu provision\` applies.
+  static override description = `Synthesizes the selected clients' stacks, then for each: terraform init, plan -out=cdktf.out/stacks/<id>/plan.tfplan, show -json, then a summary of what would change. Destructive changes (a delete or replace of a database, bucket, key, cache, secret, log group or account) are marked in red with terraform's reason. The saved plans are what \`seiketsu provision\` applies.
 Exit codes: 0 every stack planned; 4 terraform failed for a stack (the others were still planned); 130 interrupted. With --detailed-exitcode terraform's own: 0 no changes, 2 changes, 1 error. With --drift: 2 when any stack differs from its configuration.
 The first Ctrl-C stops starting new stacks and lets running terraform stop gracefully (one SIGINT each); a second one kills them and prints which states may still be locked.`
   static override examples = [
@@ -30,6 +30,12 @@ The first Ctrl-C stops starting new stacks and lets running terraform stop grace
     'detailed-exitcode': Flags.boolean({
       default: false,
       description: "Exit like terraform's -detailed-exitcode: 0 no changes, 2 changes present, 1 any error.",
+    }),
+    synth: Flags.boolean({
+      allowNo: true,
+      default: true,
+      description:
+        'Synthesize the selected stacks first (as seiketsu synth does). --no-synth plans the stacks already in cdktf.out as they are, e.g. after reviewing their diff.',
     }),
     drift: Flags.boolean({
       default: false,
@@ -55,6 +61,7 @@ The first Ctrl-C stops starting new stacks and lets running terraform stop grace
       platform: flags.platform && (!shard || shard.index === 1),
       notify: (message) => this.logToStderr(message),
       progress: !this.jsonEnabled(),
+      synth: flags.synth,
       terraformBin: flags['terraform-bin'],
     })
     if (!this.jsonEnabled()) this.log(renderPlanReport(run, {drift: flags.drift}))

@@ -49,18 +49,42 @@ export interface ClientRunOptions extends SessionOptions, FleetOptions {
   platform?: boolean
 }
 
+export interface PlanClientsOptions extends ClientRunOptions, PlanOptions {
+  /** Synthesize the stacks first (default); false plans the stacks already in cdktf.out. */
+  synth?: boolean
+}
+
 /**
- * Plans these clients' stacks (what `seiketsu plan` and `seiketsu onboard --plan` run). Returns
- * per-client results and the aggregate exit code; terraform failures do not throw.
+ * Synthesizes and plans these clients' stacks (what `seiketsu plan` and `seiketsu onboard --plan`
+ * run). Returns per-client results and the aggregate exit code; terraform failures do not throw.
  */
 export async function planClients(
   workspace: Workspace,
   clients: readonly ClientManifest[],
-  options: ClientRunOptions & PlanOptions = {},
+  options: PlanClientsOptions = {},
 ): Promise<PlanRun> {
-  const stacks = await synthesizedStacks(workspace, clients, {platform: options.platform})
+  // The binary is checked before the (slower) synthesis, so a missing terraform fails at once.
   const terraform = options.terraform ?? (await openTerraform(workspace, options))
+  const stacks =
+    options.synth === false
+      ? await synthesizedStacks(workspace, clients, {platform: options.platform})
+      : await synthesize(workspace, clients, options)
   return planStacks(terraform, stacks, options)
+}
+
+/** Writes the selected stacks (seiketsu synth) and returns them as terraform working folders. */
+async function synthesize(
+  workspace: Workspace,
+  clients: readonly ClientManifest[],
+  options: {platform?: boolean; notify?: (message: string) => void},
+): Promise<TerraformStack[]> {
+  const count = clients.length + (options.platform ? 1 : 0)
+  if (count === 0) return []
+  options.notify?.(`Synthesizing ${count} stack(s)…`)
+  // cdktf and the provider bindings are heavy: loaded only when there is something to build.
+  const {synthesizeStacks} = await import('../stacks/synth.ts')
+  const written = await synthesizeStacks(workspace, clients, {includePlatform: options.platform ?? false})
+  return written.map(({dir, file, id, kind}) => ({dir, file, id, kind}))
 }
 
 export interface ProvisionClientsOptions extends ClientRunOptions {

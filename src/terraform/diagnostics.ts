@@ -2,12 +2,28 @@ import {readFile} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
 
 /**
- * The first error terraform reported, from its diagnostics on stderr. With -no-color terraform
- * prints `Error: <summary>` (older versions and some wrappers frame it with `│`).
+ * The first error terraform reported, from its diagnostics on stderr: the summary line and, when
+ * there is one, the first paragraph of explanation (skipping the source location and the
+ * expression values). With -no-color terraform prints `Error: <summary>`; some versions and
+ * wrappers frame diagnostics with `│`.
  */
 export function firstTerraformError(stderr: string): string | undefined {
-  const match = /^[│|\s]*Error: (.+)$/m.exec(stderr)
-  return match?.[1]?.trim()
+  const lines = stderr.split('\n').map((line) => line.replace(/^[│╷╵|]\s?/, '').trimEnd())
+  const start = lines.findIndex((line) => /^\s*Error: /.test(line))
+  if (start === -1) return undefined
+  const summary = lines[start]!.replace(/^\s*Error: /, '').trim()
+  const paragraphs: string[][] = [[]]
+  for (const line of lines.slice(start + 1)) {
+    if (/^\s*(Error|Warning): /.test(line) || /^\s*Lock Info:/.test(line)) break
+    if (line.trim() === '') paragraphs.push([])
+    else paragraphs.at(-1)!.push(line)
+  }
+  const explanation = paragraphs.find(
+    (paragraph) => paragraph.length > 0 && !/^\s/.test(paragraph[0]!) && !paragraph.some((line) => /[├│]/.test(line)),
+  )
+  if (!explanation) return summary
+  const text = explanation.join(' ').replace(/\s+/g, ' ').trim()
+  return `${summary}: ${text.length > 300 ? `${text.slice(0, 297)}…` : text}`
 }
 
 /** The lock ID terraform printed when it could not take the state lock (`Lock Info:` / `ID:`). */

@@ -32,9 +32,10 @@ export async function promptConfirm(message: string, defaultValue = false) {
   return confirm({default: defaultValue, message})
 }
 
-export async function promptPassword(message: string) {
+/** A secret answer; `mask: false` shows nothing at all as it is typed (not even its length). */
+export async function promptPassword(message: string, options: {mask?: boolean} = {}) {
   const {password} = await import('@inquirer/prompts')
-  return password({mask: true, message})
+  return password({mask: options.mask ?? true, message})
 }
 
 /** Adapts a zod-style check to inquirer: true when valid, else the reason (the prompt re-asks). */

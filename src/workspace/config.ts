@@ -30,6 +30,41 @@ const StateSchema = z.discriminatedUnion('backend', [
   }),
 ])
 
+const durationSetting = (fallback: string) =>
+  z
+    .string()
+    .regex(/^\d{1,6}[smhd]$/, {error: 'a duration such as 30s, 10m or 1h'})
+    .default(fallback)
+
+/** Where JWT signing keys live and how the client KMS keys rotate (`seiketsu token`, `rotate-keys`). */
+const KeysSchema = z
+  .strictObject({
+    store: z.enum(['local', 'aws'], {error: "'local' (.seiketsu/keys/) or 'aws' (Secrets Manager)"}).default('local'),
+    kmsRotationDays: z
+      .int()
+      .min(90, {error: 'KMS rotates every 90 to 2560 days'})
+      .max(2560, {error: 'KMS rotates every 90 to 2560 days'})
+      .default(365),
+    kmsOnDemandLimit: z.int().min(0).max(100).default(25),
+  })
+  .default({kmsOnDemandLimit: 25, kmsRotationDays: 365, store: 'local'})
+
+/** The platform API's view of ClientTokens: who issues them, for whom, and how much clock skew it forgives. */
+const TokensSchema = z
+  .strictObject({
+    issuer: z
+      .string()
+      .min(1)
+      .refine((issuer) => issuer.includes('{client}'), {
+        error: "must contain {client}: each client's tokens have their own issuer",
+      })
+      .optional(),
+    audience: z.string().min(1).optional(),
+    clockSkew: durationSetting('60s'),
+    jwksCacheTtl: durationSetting('10m'),
+  })
+  .default({clockSkew: '60s', jwksCacheTtl: '10m'})
+
 export const WorkspaceConfigSchema = z
   .strictObject({
     version: z.literal(1, {error: 'this seiketsu reads workspace version 1'}),
@@ -37,6 +72,13 @@ export const WorkspaceConfigSchema = z
       error: '3-15 characters: lower-case letters, digits and hyphens (it prefixes resource names)',
     }),
     managementAccountId: accountIdField,
+    // Each client's API answers on https://<client>.<domain> (the ALB certificate's name).
+    domain: z
+      .string()
+      .regex(/^(?=.{4,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+        error: 'must be a DNS domain such as clients.example.com',
+      })
+      .optional(),
     region: regionField,
     drRegion: regionField,
     residencies: z.record(
@@ -62,6 +104,8 @@ export const WorkspaceConfigSchema = z
       .default({binary: 'terraform', lockTimeout: '5m'}),
     state: StateSchema,
     tiers: z.record(z.string(), z.unknown()).default({}),
+    keys: KeysSchema,
+    tokens: TokensSchema,
   })
   .superRefine((config, ctx) => {
     if (config.region === config.drRegion)

@@ -24,7 +24,7 @@ async function livingProcesses(invocations: readonly Invocation[]): Promise<numb
 
 /** Starts a slow plan of four clients, two at a time, and waits until both running plans have their plugin up. */
 async function startSlowPlan(fleet: Fleet, args: string[], extraEnv: NodeJS.ProcessEnv, ownGroup: boolean) {
-  const started = startCli(['plan', '--concurrency', '2', ...args], {
+  const started = startCli(['plan', '--no-synth', '--concurrency', '2', ...args], {
     cwd: fleet.root,
     env: fleet.env({TF_STANDIN_PLAN_MS: '60000', TF_STANDIN_PLUGIN: '1', ...extraEnv}),
     ownGroup,

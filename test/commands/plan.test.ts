@@ -15,7 +15,10 @@ const byId = (result: PlanResult) => Object.fromEntries(result.clients.map((clie
 describe('seiketsu plan', () => {
   it('inits, plans to a stable file and summarizes every client; --json gives the documented shape', async () => {
     const fleet = await makeFleet(['acme', 'bravo', 'carol'])
-    const result = await fleet.run(['plan', '--json'], {AWS_PROFILE: 'platform-ops', AWS_REGION: 'eu-west-1'})
+    const result = await fleet.run(['plan', '--no-synth', '--json'], {
+      AWS_PROFILE: 'platform-ops',
+      AWS_REGION: 'eu-west-1',
+    })
     expect(result.exitCode, result.stderr).to.equal(0)
     const json = parseJson<PlanResult>(result)
     expect(json.clients.map((client) => client.id)).to.deep.equal(['acme', 'bravo', 'carol'])
@@ -64,7 +67,9 @@ describe('seiketsu plan', () => {
 
   it('shares one plugin cache without racing: the first init fills it, the others init read-only in parallel', async () => {
     const fleet = await makeFleet(['cl-1', 'cl-2', 'cl-3', 'cl-4', 'cl-5', 'cl-6'])
-    const result = await fleet.run(['plan', '--concurrency', '6', '--json'], {TF_STANDIN_INSTALL_MS: '300'})
+    const result = await fleet.run(['plan', '--no-synth', '--concurrency', '6', '--json'], {
+      TF_STANDIN_INSTALL_MS: '300',
+    })
     expect(result.exitCode, result.stderr).to.equal(0)
     const inits = invocationsOf(await fleet.invocations(), 'init')
     expect(inits).to.have.length(6)
@@ -81,7 +86,7 @@ describe('seiketsu plan', () => {
   it('reports a plan that replaces a stateful resource as destructive, with terraform’s reason, in JSON and the table', async () => {
     const fleet = await makeFleet(['acme', 'bravo'])
     const env = {TF_STANDIN_REPLACE: 'bravo:aws_db_instance.database'}
-    const json = parseJson<PlanResult>(await fleet.run(['plan', '--json'], env))
+    const json = parseJson<PlanResult>(await fleet.run(['plan', '--no-synth', '--json'], env))
     expect(byId(json).acme!.destructive).to.deep.equal([])
     expect(byId(json).bravo).to.include({add: CLIENT_STACK_RESOURCES - 1, replace: 1, status: 'planned'})
     expect(byId(json).bravo!.destructive).to.deep.equal(['aws_db_instance.database'])
@@ -91,7 +96,7 @@ describe('seiketsu plan', () => {
       replacePaths: [['identifier']],
     })
 
-    const human = await fleet.run(['plan'], env)
+    const human = await fleet.run(['plan', '--no-synth'], env)
     expect(human.exitCode, human.stderr).to.equal(0)
     expect(human.stdout).to.match(/CLIENT\s+ADD\s+CHANGE\s+REPLACE\s+DESTROY\s+STATUS/)
     expect(human.stdout).to.match(/bravo\s+6\s+0\s+1\s+0\s+planned/)
@@ -100,7 +105,9 @@ describe('seiketsu plan', () => {
 
   it('keeps planning the other clients when one fails, and exits 4 naming the failure', async () => {
     const fleet = await makeFleet(['acme', 'bravo', 'carol'])
-    const result = await fleet.run(['plan', '--concurrency', '1', '--json'], {TF_STANDIN_FAIL_PLAN: 'bravo'})
+    const result = await fleet.run(['plan', '--no-synth', '--concurrency', '1', '--json'], {
+      TF_STANDIN_FAIL_PLAN: 'bravo',
+    })
     expect(result.exitCode).to.equal(4)
     const clients = byId(parseJson<PlanResult>(result))
     expect(clients.acme!.status).to.equal('planned')
@@ -115,7 +122,7 @@ describe('seiketsu plan', () => {
 
   it('with --fail-fast starts no client after the first failure', async () => {
     const fleet = await makeFleet(['acme', 'bravo', 'carol', 'delta'])
-    const result = await fleet.run(['plan', '--concurrency', '1', '--fail-fast', '--json'], {
+    const result = await fleet.run(['plan', '--no-synth', '--concurrency', '1', '--fail-fast', '--json'], {
       TF_STANDIN_FAIL_INIT: 'bravo',
     })
     expect(result.exitCode).to.equal(4)
@@ -132,7 +139,7 @@ describe('seiketsu plan', () => {
     const fleet = await makeFleet(['cl-1', 'cl-2', 'cl-3', 'cl-4', 'cl-5', 'cl-6'])
     for (const concurrency of [2, 4]) {
       await writeFile(fleet.logFile, '')
-      const result = await fleet.run(['plan', '--concurrency', String(concurrency), '--json'], {
+      const result = await fleet.run(['plan', '--no-synth', '--concurrency', String(concurrency), '--json'], {
         TF_STANDIN_PLAN_MS: '400',
       })
       expect(result.exitCode, result.stderr).to.equal(0)
@@ -145,17 +152,17 @@ describe('seiketsu plan', () => {
 
   it('--detailed-exitcode follows terraform: 2 with changes, 0 without, 1 on any error', async () => {
     const fleet = await makeFleet(['acme', 'bravo'])
-    expect((await fleet.run(['plan', '--detailed-exitcode'])).exitCode).to.equal(2)
+    expect((await fleet.run(['plan', '--no-synth', '--detailed-exitcode'])).exitCode).to.equal(2)
     const applied = await fleet.run(['provision', '--yes'])
     expect(applied.exitCode, applied.stderr).to.equal(0)
-    const unchanged = await fleet.run(['plan', '--detailed-exitcode', '--json'])
+    const unchanged = await fleet.run(['plan', '--no-synth', '--detailed-exitcode', '--json'])
     expect(unchanged.exitCode).to.equal(0)
     expect(parseJson<PlanResult>(unchanged).clients.map((client) => client.status)).to.deep.equal([
       'no-changes',
       'no-changes',
     ])
     // bravo has changes (drift), acme fails: the error wins.
-    const mixed = await fleet.run(['plan', '--detailed-exitcode'], {
+    const mixed = await fleet.run(['plan', '--no-synth', '--detailed-exitcode'], {
       TF_STANDIN_DRIFT: 'bravo:aws_s3_bucket.data',
       TF_STANDIN_FAIL_PLAN: 'acme',
     })
@@ -165,19 +172,21 @@ describe('seiketsu plan', () => {
   it('--drift plans every active client and exits 2 naming the ones that differ', async () => {
     const fleet = await makeFleet(['acme', 'bravo', 'carol'])
     expect((await fleet.run(['provision', '--yes'])).exitCode).to.equal(2, 'nothing planned yet')
-    expect((await fleet.run(['plan'])).exitCode).to.equal(0)
+    expect((await fleet.run(['plan', '--no-synth'])).exitCode).to.equal(0)
     expect((await fleet.run(['provision', '--yes'])).exitCode).to.equal(0)
-    const clean = await fleet.run(['plan', '--drift', '--json'])
+    const clean = await fleet.run(['plan', '--no-synth', '--drift', '--json'])
     expect(clean.exitCode).to.equal(0)
     expect(parseJson<PlanResult>(clean).drifted).to.deep.equal([])
 
-    const drifted = await fleet.run(['plan', '--drift', '--json'], {TF_STANDIN_DRIFT: 'bravo:aws_s3_bucket.data'})
+    const drifted = await fleet.run(['plan', '--no-synth', '--drift', '--json'], {
+      TF_STANDIN_DRIFT: 'bravo:aws_s3_bucket.data',
+    })
     expect(drifted.exitCode).to.equal(2)
     const json = parseJson<PlanResult>(drifted)
     expect(json.drifted).to.deep.equal(['bravo'])
     expect(byId(json).bravo).to.include({change: 1, hasChanges: true})
     expect(byId(json).bravo!.drift).to.deep.equal(['aws_s3_bucket.data'])
-    const human = await fleet.run(['plan', '--drift'], {TF_STANDIN_DRIFT: 'bravo:aws_s3_bucket.data'})
+    const human = await fleet.run(['plan', '--no-synth', '--drift'], {TF_STANDIN_DRIFT: 'bravo:aws_s3_bucket.data'})
     expect(human.stdout).to.match(/bravo\s+0\s+1\s+0\s+0\s+drifted/)
   })
 
@@ -185,26 +194,26 @@ describe('seiketsu plan', () => {
     const fleet = await makeFleet(['sh-1', 'sh-2', 'sh-3', 'sh-4', 'sh-5'])
     const seen: string[] = []
     for (const shard of ['1/3', '2/3', '3/3']) {
-      const result = await fleet.run(['plan', '--shard', shard, '--json'])
+      const result = await fleet.run(['plan', '--no-synth', '--shard', shard, '--json'])
       expect(result.exitCode, result.stderr).to.equal(0)
       const json = parseJson<PlanResult>(result)
       expect(json.shard).to.deep.equal({count: 3, index: Number(shard[0])})
       seen.push(...json.clients.map((client) => client.id))
     }
     expect(seen.sort()).to.deep.equal(fleet.ids)
-    const bad = await fleet.run(['plan', '--shard', '4/3', '--json'])
+    const bad = await fleet.run(['plan', '--no-synth', '--shard', '4/3', '--json'])
     expect(bad.exitCode).to.equal(2)
     expect(parseJson<ErrorJson>(bad).error.code).to.equal('INVALID_SHARD')
   })
 
   it('refuses a terraform older than 1.10 and a missing binary with exit 2, naming where it came from', async () => {
     const fleet = await makeFleet(['acme'])
-    const old = await fleet.run(['plan', '--json'], {TF_STANDIN_VERSION: '1.9.8'})
+    const old = await fleet.run(['plan', '--no-synth', '--json'], {TF_STANDIN_VERSION: '1.9.8'})
     expect(old.exitCode).to.equal(2)
     expect(parseJson<ErrorJson>(old).error).to.include({code: 'TERRAFORM_TOO_OLD'})
     expect(parseJson<ErrorJson>(old).error.message).to.contain('1.9.8')
 
-    const missing = await fleet.run(['plan', '--terraform-bin', './no/such/terraform', '--json'])
+    const missing = await fleet.run(['plan', '--no-synth', '--terraform-bin', './no/such/terraform', '--json'])
     expect(missing.exitCode).to.equal(2)
     expect(parseJson<ErrorJson>(missing).error.message).to.contain('--terraform-bin = ./no/such/terraform')
     expect(invocationsOf(await fleet.invocations(), 'plan')).to.deep.equal([])
@@ -216,7 +225,7 @@ describe('seiketsu plan', () => {
     await copyFile(standinPath, join(dir, 'tofu'))
     const {chmod} = await import('node:fs/promises')
     await chmod(join(dir, 'tofu'), 0o755)
-    const result = await fleet.run(['plan', '--terraform-bin', join(dir, 'tofu'), '--json'], {
+    const result = await fleet.run(['plan', '--no-synth', '--terraform-bin', join(dir, 'tofu'), '--json'], {
       SEIKETSU_TERRAFORM_BIN: '/nonexistent/terraform',
     })
     expect(result.exitCode, result.stderr).to.equal(0)
@@ -226,13 +235,17 @@ describe('seiketsu plan', () => {
   it('--platform adds the platform stack (in shard 1 only), and provision --platform applies it', async () => {
     const fleet = await makeFleet(['acme', 'bravo'])
     await writePlatformStack(fleet.workspace, fleet.ids)
-    const result = await fleet.run(['plan', '--platform', '--json'])
+    const result = await fleet.run(['plan', '--no-synth', '--platform', '--json'])
     expect(result.exitCode, result.stderr).to.equal(0)
     const platform = byId(parseJson<PlanResult>(result)).platform!
     expect(platform).to.include({add: 4, kind: 'platform', status: 'planned'})
-    const second = parseJson<PlanResult>(await fleet.run(['plan', '--platform', '--shard', '2/2', '--json']))
+    const second = parseJson<PlanResult>(
+      await fleet.run(['plan', '--no-synth', '--platform', '--shard', '2/2', '--json']),
+    )
     expect(second.clients.map((client) => client.id)).to.deep.equal(['bravo'])
-    const first = parseJson<PlanResult>(await fleet.run(['plan', '--platform', '--shard', '1/2', '--json']))
+    const first = parseJson<PlanResult>(
+      await fleet.run(['plan', '--no-synth', '--platform', '--shard', '1/2', '--json']),
+    )
     expect(first.clients.map((client) => client.id)).to.deep.equal(['acme', 'platform'])
     const applied = await fleet.run(['provision', 'acme', '--platform', '--yes', '--json'])
     expect(applied.exitCode, applied.stderr).to.equal(0)
@@ -247,8 +260,56 @@ describe('seiketsu plan', () => {
     const fleet = await makeFleet(['acme'])
     const {rm} = await import('node:fs/promises')
     await rm(join(fleet.root, 'cdktf.out'), {force: true, recursive: true})
-    const result = await fleet.run(['plan', 'acme', '--json'])
+    const result = await fleet.run(['plan', '--no-synth', 'acme', '--json'])
     expect(result.exitCode).to.equal(2)
     expect(parseJson<ErrorJson>(result).error).to.include({code: 'NO_STACK'})
+  })
+
+  describe('synthesizing first (the default)', () => {
+    const resourcesIn = (file: string) =>
+      Object.values(JSON.parse(readFileSync(file, 'utf8')).resource as Record<string, object>).reduce(
+        (sum, byName) => sum + Object.keys(byName).length,
+        0,
+      )
+
+    it('writes the selected stacks with seiketsu synth and plans those', async () => {
+      const fleet = await makeFleet(['acme', 'bravo', 'carol'], {withAccounts: true})
+      const {rm} = await import('node:fs/promises')
+      await rm(join(fleet.root, 'cdktf.out'), {force: true, recursive: true})
+      const result = await fleet.run(['plan', 'acme', 'bravo', '--json'])
+      expect(result.exitCode, result.stderr).to.equal(0)
+      const json = parseJson<PlanResult>(result)
+      expect(json.clients.map((client) => [client.id, client.kind, client.status])).to.deep.equal([
+        ['acme', 'client', 'planned'],
+        ['bravo', 'client', 'planned'],
+      ])
+      for (const client of json.clients) {
+        const file = join(fleet.root, 'cdktf.out', 'stacks', client.id, 'cdk.tf.json')
+        expect(client.add).to.equal(resourcesIn(file), 'every synthesized resource is planned for creation')
+        expect(client.add).to.be.greaterThan(50)
+      }
+      expect(existsSync(join(fleet.root, 'cdktf.out', 'stacks', 'carol'))).to.equal(false, 'only the selection')
+      expect(existsSync(join(fleet.root, 'cdktf.out', 'stacks', 'platform'))).to.equal(false)
+      const applied = await fleet.run(['provision', '--yes', 'acme', 'bravo', '--json'])
+      expect(applied.exitCode, applied.stderr).to.equal(0)
+      const again = await fleet.run(['plan', 'acme', '--detailed-exitcode', '--json'])
+      expect(again.exitCode, 'a fresh synth of an unchanged client plans no changes').to.equal(0)
+    })
+
+    it('reports a client without an AWS account as failed with terraform’s reason, planning the others', async () => {
+      const fleet = await makeFleet(['acme', 'bravo'], {withAccounts: true})
+      // bravo's account is not created yet: the platform stack will create it.
+      await writeFile(
+        join(fleet.root, 'clients', 'bravo.yaml'),
+        readFileSync(join(fleet.root, 'clients', 'bravo.yaml'), 'utf8').replace(/^accountId: .*$/m, 'accountId: null'),
+      )
+      const result = await fleet.run(['plan', '--platform', '--json'])
+      expect(result.exitCode).to.equal(4)
+      const clients = byId(parseJson<PlanResult>(result))
+      expect(clients.acme!.status).to.equal('planned')
+      expect(clients.platform).to.include({kind: 'platform', status: 'planned'})
+      expect(clients.bravo).to.include({status: 'failed', step: 'plan'})
+      expect(clients.bravo!.error).to.contain('Client bravo has no AWS account yet')
+    })
   })
 })

@@ -17,7 +17,7 @@ const stateFile = (root: string, id: string) => join(root, '.seiketsu', 'state',
 describe('seiketsu provision', () => {
   it('applies exactly the saved plan file, then forgets it; a new plan then shows no changes', async () => {
     const fleet = await makeFleet(['acme', 'bravo'])
-    expect((await fleet.run(['plan'])).exitCode).to.equal(0)
+    expect((await fleet.run(['plan', '--no-synth'])).exitCode).to.equal(0)
     const result = await fleet.run(['provision', '--yes', '--json'])
     expect(result.exitCode, result.stderr).to.equal(0)
     const json = parseJson<ProvisionResult>(result)
@@ -42,7 +42,7 @@ describe('seiketsu provision', () => {
       )
       expect(existsSync(planFile(fleet.root, id))).to.equal(false, 'an applied plan is removed')
     }
-    const again = await fleet.run(['plan', '--json'])
+    const again = await fleet.run(['plan', '--no-synth', '--json'])
     expect(parseJson<ProvisionResult>(again).clients.map((client) => client.status)).to.deep.equal([
       'no-changes',
       'no-changes',
@@ -51,7 +51,7 @@ describe('seiketsu provision', () => {
 
   it('applies saved plans carried to a fresh checkout: init from the plan’s own lock file first', async () => {
     const fleet = await makeFleet(['acme', 'bravo'])
-    await fleet.run(['plan'])
+    await fleet.run(['plan', '--no-synth'])
     const lockFile = join(fleet.root, 'cdktf.out', 'stacks', 'acme', '.terraform.lock.hcl')
     const lockText = readFileSync(lockFile, 'utf8')
     // What a CI apply job has: the stack folders from the plan job's artifact, no .terraform, no cache.
@@ -72,7 +72,7 @@ describe('seiketsu provision', () => {
 
   it('refuses in CI without --yes: exit 2, nothing applied, the plans kept', async () => {
     const fleet = await makeFleet(['acme'])
-    await fleet.run(['plan'])
+    await fleet.run(['plan', '--no-synth'])
     const result = await fleet.run(['provision', '--json'])
     expect(result.exitCode).to.equal(2)
     expect(parseJson<ErrorJson>(result).error).to.include({code: 'MISSING_INPUT'})
@@ -89,7 +89,7 @@ describe('seiketsu provision', () => {
     expect(parseJson<ErrorJson>(none).error).to.include({code: 'NO_SAVED_PLAN'})
     expect(parseJson<ErrorJson>(none).error.suggestions![0]).to.contain('seiketsu plan acme bravo carol')
 
-    await fleet.run(['plan'])
+    await fleet.run(['plan', '--no-synth'])
     // The stack changes after it was planned (a new synth), and bravo's plan file is swapped for another.
     await appendFile(join(fleet.root, 'cdktf.out', 'stacks', 'acme', 'cdk.tf.json'), '\n')
     await writeFile(planFile(fleet.root, 'bravo'), 'not the reviewed plan')
@@ -104,7 +104,7 @@ describe('seiketsu provision', () => {
 
   it('blocks a client whose plan replaces a stateful resource (exit 3) and applies the others', async () => {
     const fleet = await makeFleet(['acme', 'bravo'])
-    await fleet.run(['plan'], {TF_STANDIN_REPLACE: 'bravo:aws_db_instance.database'})
+    await fleet.run(['plan', '--no-synth'], {TF_STANDIN_REPLACE: 'bravo:aws_db_instance.database'})
     const result = await fleet.run(['provision', '--yes', '--json'])
     expect(result.exitCode).to.equal(3)
     const clients = byId(parseJson<ProvisionResult>(result))
@@ -122,7 +122,7 @@ describe('seiketsu provision', () => {
   it('applies a destructive plan when --allow-destroy names each destructive address', async () => {
     const fleet = await makeFleet(['acme', 'bravo'])
     const replace = {TF_STANDIN_REPLACE: 'aws_db_instance.database,bravo:aws_kms_key.client'}
-    await fleet.run(['plan'], replace)
+    await fleet.run(['plan', '--no-synth'], replace)
     const partly = await fleet.run(['provision', '--yes', '--json', '--allow-destroy', 'aws_db_instance.database'])
     expect(partly.exitCode).to.equal(3)
     const partlyClients = byId(parseJson<ProvisionResult>(partly))
@@ -149,7 +149,7 @@ describe('seiketsu provision', () => {
 
   it('reports terraform’s stale-plan refusal clearly (exit 4) and forgets that plan', async () => {
     const fleet = await makeFleet(['acme', 'bravo'])
-    await fleet.run(['plan'])
+    await fleet.run(['plan', '--no-synth'])
     const result = await fleet.run(['provision', '--yes', '--json'], {TF_STANDIN_STALE: 'acme'})
     expect(result.exitCode).to.equal(4)
     const clients = byId(parseJson<ProvisionResult>(result))
@@ -162,7 +162,7 @@ describe('seiketsu provision', () => {
 
   it('keeps applying the other clients when one apply fails (exit 4)', async () => {
     const fleet = await makeFleet(['acme', 'bravo', 'carol'])
-    await fleet.run(['plan'])
+    await fleet.run(['plan', '--no-synth'])
     const result = await fleet.run(['provision', '--yes', '--concurrency', '1', '--json'], {
       TF_STANDIN_FAIL_APPLY: 'acme',
     })
@@ -174,9 +174,9 @@ describe('seiketsu provision', () => {
 
   it('skips clients whose plan has no changes without running terraform', async () => {
     const fleet = await makeFleet(['acme'])
-    await fleet.run(['plan'])
+    await fleet.run(['plan', '--no-synth'])
     await fleet.run(['provision', '--yes'])
-    await fleet.run(['plan'])
+    await fleet.run(['plan', '--no-synth'])
     await writeFile(fleet.logFile, '')
     const result = await fleet.run(['provision', '--json'])
     expect(result.exitCode, 'nothing to confirm: no --yes needed').to.equal(0)

@@ -12,7 +12,7 @@ import {isAlive, waitFor} from '../helpers/terraform.ts'
 describe('plan and provision at a terminal', () => {
   it('provision lists the changes and applies only after a yes', async () => {
     const fleet = await makeFleet(['acme', 'bravo'])
-    await fleet.run(['plan'], {TF_STANDIN_REPLACE: 'bravo:aws_kms_key.client'})
+    await fleet.run(['plan', '--no-synth'], {TF_STANDIN_REPLACE: 'bravo:aws_kms_key.client'})
 
     const declined = runInTerminal(['provision'], {cwd: fleet.root, env: fleet.env()})
     await declined.waitFor(/Apply these plans to 1 client\(s\)\?/)
@@ -33,7 +33,7 @@ describe('plan and provision at a terminal', () => {
 
   it('Ctrl-C typed at the terminal during plan: one SIGINT per terraform, exit 130, nothing left running', async () => {
     const fleet = await makeFleet(['acme', 'bravo', 'carol'])
-    const terminal = runInTerminal(['plan', '--concurrency', '2'], {
+    const terminal = runInTerminal(['plan', '--no-synth', '--concurrency', '2'], {
       cwd: fleet.root,
       env: fleet.env({TF_STANDIN_PLAN_MS: '60000', TF_STANDIN_PLUGIN: '1', TF_STANDIN_SIGINT_MS: '200'}),
     })

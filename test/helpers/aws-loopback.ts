@@ -7,6 +7,8 @@ import type {AddressInfo} from 'node:net'
  * Secrets Manager, Cost Explorer) and query/XML (STS, RDS). Every call is recorded.
  */
 export interface AwsCall {
+  /** The JSON target prefix (`TrentService`, `secretsmanager`) or `query`; set by startAwsLoopback. */
+  service?: string
   operation: string
   body: Record<string, unknown>
   headers: IncomingHttpHeaders
@@ -110,6 +112,62 @@ export async function startQueryService(handlers: Record<string, QueryHandler>):
   })
   const url = await listen(server)
   return {calls, close: () => close(server), url}
+}
+
+/**
+ * Several services behind ONE endpoint, as `--endpoint-url` / AWS_ENDPOINT_URL send them: JSON
+ * calls are routed by the prefix of `X-Amz-Target` (`TrentService` = KMS, `secretsmanager`),
+ * form-encoded calls (STS, RDS) by `Action`. Every call is recorded with its service.
+ */
+export async function startAwsLoopback(services: {
+  json?: Record<string, Record<string, JsonHandler>>
+  query?: Record<string, QueryHandler>
+}): Promise<LoopbackService> {
+  const calls: AwsCall[] = []
+  const server = createServer(async (request, response) => {
+    const text = await readBody(request)
+    const target = request.headers['x-amz-target']
+    if (typeof target === 'string') {
+      const [prefix = '', operation = ''] = target.split('.')
+      const body = text ? (JSON.parse(text) as Record<string, unknown>) : {}
+      const call = {body, headers: request.headers, operation, service: prefix}
+      calls.push(call)
+      const handler = services.json?.[prefix]?.[operation]
+      let reply: AwsReply
+      try {
+        reply = handler
+          ? await handler(body, call)
+          : awsJsonError('UnknownOperationException', `no handler for ${target}`)
+      } catch (error) {
+        reply = awsJsonError('InternalFailure', (error as Error).message, 500)
+      }
+      response.writeHead(reply.status ?? 200, {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amzn-requestid': `req-${calls.length}`,
+        ...reply.headers,
+      })
+      response.end(JSON.stringify(reply.body))
+      return
+    }
+    const params = new URLSearchParams(text)
+    const operation = params.get('Action') ?? ''
+    const call = {body: Object.fromEntries(params), headers: request.headers, operation, service: 'query'}
+    calls.push(call)
+    const handler = services.query?.[operation]
+    const reply = handler ? await handler(params, call) : awsQueryError('InvalidAction', `no handler for ${operation}`)
+    response.writeHead(reply.status ?? 200, {'content-type': 'text/xml'})
+    response.end(reply.xml)
+  })
+  const url = await listen(server)
+  return {calls, close: () => close(server), url}
+}
+
+/** Who signed a call and for which region and service, from its SigV4 Authorization header. */
+export function signedBy(call: AwsCall): {accessKeyId: string; region: string; service: string} | undefined {
+  const match = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(
+    String(call.headers.authorization ?? ''),
+  )
+  return match ? {accessKeyId: match[1]!, region: match[2]!, service: match[3]!} : undefined
 }
 
 /** Credentials the SDK accepts without touching a real account or the instance metadata service. */

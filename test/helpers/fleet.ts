@@ -31,8 +31,16 @@ const STANDIN_SWITCHES = [
   'TF_STANDIN_PLUGIN',
 ]
 
-export async function makeFleet(ids: string[]): Promise<Fleet> {
-  const workspace = await makeWorkspace({clients: ids.map((id) => draftClient(id))})
+/**
+ * `withAccounts` gives every client an AWS account id (synthesized stacks of clients without one
+ * are refused by terraform until the platform stack has created it).
+ */
+export async function makeFleet(ids: string[], options: {withAccounts?: boolean} = {}): Promise<Fleet> {
+  const workspace = await makeWorkspace({
+    clients: ids.map((id, index) =>
+      draftClient(id, options.withAccounts ? {accountId: String(222_222_222_200 + index)} : {}),
+    ),
+  })
   await writeClientStacks(workspace, ids)
   const logFile = join(workspace.root, 'standin.jsonl')
   const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({

@@ -1,0 +1,53 @@
+import {Args} from '@oclif/core'
+
+import {SeiketsuCommand} from '../../base-command.ts'
+import {awsFlags, awsOptionsFrom} from '../../keys/aws-flags.ts'
+import {checkSecretTarget, setIntegrationSecret, type PutSecretResult} from '../../keys/integration-secrets.ts'
+import {loadRegistry} from '../../registry/registry.ts'
+import {promptPassword} from '../../ui/prompt.ts'
+import {readStdinValue} from '../../ui/stdin.ts'
+
+export type SecretsSetResult = PutSecretResult
+
+export default class SecretsSet extends SeiketsuCommand<SecretsSetResult> {
+  static override args = {
+    client: Args.string({description: 'Client id.', required: true}),
+    integration: Args.string({
+      description: 'An enabled integration that holds credentials: elevenlabs, twilio or mls.',
+      required: true,
+    }),
+  }
+  static override description = `Puts a new value into the integration's Secrets Manager secret in the client's account (<platform>/<client>/<integration>): it becomes AWSCURRENT, the old value AWSPREVIOUS.
+On a terminal the value is asked for with a hidden prompt; elsewhere it is read from stdin (all of it, one trailing newline removed). The value is never echoed, logged, recorded or printed, with or without --json.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> acme-realty elevenlabs',
+    'printf %s "$TWILIO_AUTH" | <%= config.bin %> <%= command.id %> acme-realty twilio --json',
+  ]
+  static override flags = {...awsFlags}
+  static override summary = "Set an integration's secret value."
+
+  async run(): Promise<SecretsSetResult> {
+    const {args, flags} = await this.parse(SecretsSet)
+    const workspace = await this.workspace(flags)
+    const client = (await loadRegistry(workspace)).get(args.client)
+    // Check the target before asking for a value, so nobody types a secret for nothing.
+    const integration = checkSecretTarget(client, args.integration)
+    const value = await this.readValue(`${client.id} ${integration}`)
+    const result = await setIntegrationSecret(workspace, client, integration, value, {
+      awsOptions: awsOptionsFrom(flags),
+    })
+    if (!this.jsonEnabled())
+      this.log(`Put a new value into ${result.secretName} (${result.region}); the previous one is now AWSPREVIOUS.`)
+    return result
+  }
+
+  private async readValue(label: string): Promise<string> {
+    if (this.isInteractive()) return promptPassword(`New ${label} secret`, {mask: false})
+    if (process.stdin.isTTY)
+      throw this.missingInput(
+        ['stdin'],
+        'pipe the value on stdin: seiketsu only prompts on a terminal without --json or CI',
+      )
+    return readStdinValue()
+  }
+}

@@ -1,0 +1,69 @@
+import {relative, resolve} from 'node:path'
+
+import {Args, Flags} from '@oclif/core'
+
+import {SeiketsuCommand} from '../base-command.ts'
+import {loadRegistry} from '../registry/registry.ts'
+import type {SynthesizedStack} from '../stacks/synth.ts'
+import {runTasks} from '../ui/tasks.ts'
+
+export interface SynthResult {
+  stacks: Pick<SynthesizedStack, 'file' | 'id' | 'kind' | 'resources'>[]
+}
+
+export default class Synth extends SeiketsuCommand<SynthResult> {
+  static override args = {
+    ids: Args.string({description: 'Client ids (default: every client that is not offboarded).'}),
+  }
+  static override description = `Writes cdktf.out/stacks/<id>/cdk.tf.json for each selected client and cdktf.out/stacks/platform/cdk.tf.json (the management account: client accounts, platform roles, CloudTrail, state bucket, cost tags). Only the selected stacks are built; the output is byte-identical for the same workspace, and a stack whose content did not change is not rewritten.
+A client without an AWS account yet (accountId: null) gets a stack that terraform refuses to plan until its account id is in the manifest; the platform stack creates that account.
+Unknown ids or an invalid registry: exit 2, nothing written.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> acme-realty globex-homes',
+    '<%= config.bin %> <%= command.id %> --out build/stacks --json',
+  ]
+  static override flags = {
+    out: Flags.string({description: 'Folder to write the stacks to (default: cdktf.out in the workspace).'}),
+  }
+  static override strict = false
+  static override summary = 'Synthesize the CDK-for-Terraform stacks of clients and of the platform.'
+
+  async run(): Promise<SynthResult> {
+    const {argv, flags} = await this.parse(Synth)
+    const workspace = await this.workspace(flags)
+    const registry = await loadRegistry(workspace)
+    const clients = registry.select(argv as string[])
+    // cdktf and the provider bindings are heavy: loaded only once there is something to build.
+    const {prepareStacks} = await import('../stacks/synth.ts')
+    const {close, concurrency, jobs} = await prepareStacks(workspace, clients, {
+      allClients: registry.clients,
+      outDir: flags.out === undefined ? undefined : resolve(flags.out),
+    })
+    const stacks: SynthesizedStack[] = []
+    await runTasks(
+      jobs.map((job, index) => ({
+        task: async (_ctx: object, task: {title: string}) => {
+          const stack = await job.run()
+          stacks[index] = stack
+          task.title = `${job.id}: ${stack.resources} resources`
+        },
+        title: `${job.kind === 'platform' ? 'Platform stack' : 'Client'} ${job.id}`,
+      })),
+      {concurrent: concurrency, json: this.jsonEnabled()},
+    ).finally(close)
+    if (jobs[0]) {
+      const folder = resolve(jobs[0].file, '../..')
+      const shown = relative(process.cwd(), folder)
+      this.log(
+        `Synthesized ${stacks.length} stack${stacks.length === 1 ? '' : 's'} into ${shown.startsWith('..') ? folder : shown || '.'}`,
+      )
+    }
+    const pending = clients.filter((client) => client.accountId === null).map((client) => client.id)
+    if (pending.length > 0)
+      this.warn(
+        `${pending.length === 1 ? 'Client' : `${pending.length} clients`} without an AWS account yet (${pending.slice(0, 5).join(', ')}${pending.length > 5 ? ', …' : ''}): terraform refuses their stacks until the platform stack has created the accounts and their ids are recorded (seiketsu clients update ID --account-id …).`,
+      )
+    return {stacks: stacks.map(({file, id, kind, resources}) => ({file, id, kind, resources}))}
+  }
+}

@@ -1,0 +1,45 @@
+import type {IntegrationName} from '../registry/manifest.ts'
+
+/**
+ * Terraform addresses of the resources other commands look for in a client stack (audit rules,
+ * plan summaries, key rotation, cost estimates). The constructs' ids produce them; a test checks
+ * every one exists in a synthesized stack.
+ */
+export const CLIENT_STACK_ADDRESSES = {
+  accessLogBucket: 'aws_s3_bucket.storage_access_logs_bucket',
+  alarmTopic: 'aws_sns_topic.observability_alarm_topic',
+  backupKey: 'aws_kms_key.keys_backup_key',
+  backupKeyAlias: 'aws_kms_alias.keys_backup_alias',
+  budget: 'aws_budgets_budget.observability_budget',
+  cache: 'aws_elasticache_replication_group.cache_replication_group',
+  cluster: 'aws_ecs_cluster.app_cluster',
+  dataBucket: 'aws_s3_bucket.storage_data_bucket',
+  database: 'aws_db_instance.database_instance',
+  databaseBackupReplication: 'aws_db_instance_automated_backups_replication.database_backup_replication',
+  databaseParameterGroup: 'aws_db_parameter_group.database_parameter_group',
+  drBucket: 'aws_s3_bucket.storage_disaster_recovery_bucket',
+  httpsListener: 'aws_lb_listener.edge_https_listener',
+  jwtSigningKeysSecret: 'aws_secretsmanager_secret.secrets_jwt_signing_keys',
+  key: 'aws_kms_key.keys_key',
+  keyAlias: 'aws_kms_alias.keys_alias',
+  loadBalancer: 'aws_lb.edge_load_balancer',
+  queue: 'aws_sqs_queue.app_queue',
+  service: 'aws_ecs_service.app_service',
+  taskDefinition: 'aws_ecs_task_definition.app_task_definition',
+  vpc: 'aws_vpc.network_vpc',
+} as const
+
+/** The Secrets Manager secret of an enabled credential-holding integration. */
+export function integrationSecretAddress(integration: IntegrationName): string {
+  return `aws_secretsmanager_secret.secrets_${integration}`
+}
+
+/** A read replica of the client database, numbered from 1. */
+export function databaseReplicaAddress(number: number): string {
+  return `aws_db_instance.database_replica${number}`
+}
+
+/** The Organizations account the platform stack creates for a client that has none. */
+export function clientAccountAddress(clientId: string): string {
+  return `aws_organizations_account.account-${clientId}`
+}

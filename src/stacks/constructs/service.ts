@@ -1,0 +1,329 @@
+import {AppautoscalingPolicy} from '@cdktf/provider-aws/lib/appautoscaling-policy/index.js'
+import {AppautoscalingTarget} from '@cdktf/provider-aws/lib/appautoscaling-target/index.js'
+import {CloudwatchMetricAlarm} from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js'
+import type {DbInstance} from '@cdktf/provider-aws/lib/db-instance/index.js'
+import {EcsCluster} from '@cdktf/provider-aws/lib/ecs-cluster/index.js'
+import {EcsService} from '@cdktf/provider-aws/lib/ecs-service/index.js'
+import {EcsTaskDefinition} from '@cdktf/provider-aws/lib/ecs-task-definition/index.js'
+import type {ElasticacheReplicationGroup} from '@cdktf/provider-aws/lib/elasticache-replication-group/index.js'
+import {IamRole} from '@cdktf/provider-aws/lib/iam-role/index.js'
+import type {KmsKey} from '@cdktf/provider-aws/lib/kms-key/index.js'
+import type {LbListener} from '@cdktf/provider-aws/lib/lb-listener/index.js'
+import type {LbTargetGroup} from '@cdktf/provider-aws/lib/lb-target-group/index.js'
+import type {Lb} from '@cdktf/provider-aws/lib/lb/index.js'
+import type {SecretsmanagerSecret} from '@cdktf/provider-aws/lib/secretsmanager-secret/index.js'
+import type {SecurityGroup} from '@cdktf/provider-aws/lib/security-group/index.js'
+import type {SnsTopic} from '@cdktf/provider-aws/lib/sns-topic/index.js'
+import {SqsQueue} from '@cdktf/provider-aws/lib/sqs-queue/index.js'
+import type {Subnet} from '@cdktf/provider-aws/lib/subnet/index.js'
+import {Construct} from 'constructs'
+
+import {PORTS, type ClientStackModel} from '../model.ts'
+import {policyDocument, serviceTrustPolicy, type PolicyStatement} from '../policy.ts'
+import {encryptedLogGroup} from './log-group.ts'
+
+export interface ClientServiceDeps {
+  key: KmsKey
+  privateSubnets: Subnet[]
+  securityGroup: SecurityGroup
+  loadBalancer: Lb
+  targetGroup: LbTargetGroup
+  listener: LbListener
+  taskRole: IamRole
+  integrationSecrets: {envName: string; secret: SecretsmanagerSecret}[]
+  database: DbInstance
+  cache: ElasticacheReplicationGroup
+  dataBucket: string
+  alarmTopic: SnsTopic
+}
+
+/**
+ * The voice-agent application: ECS Fargate tasks in the private subnets (no public IP, read-only
+ * root filesystem, port 8000), credentials injected from Secrets Manager by ARN, a task role
+ * (SeiketsuClientApp) separate from the execution role; the work queue (encrypted SQS); and the
+ * seed's scaling: step scaling +2 when CPU > 70 %, memory > 80 %, response time > 0.5 s or queue
+ * depth > 100, −1 when CPU stays low, 5-minute cooldowns, bounded by the tier.
+ */
+export class ClientService extends Construct {
+  readonly cluster: EcsCluster
+  readonly taskDefinition: EcsTaskDefinition
+  readonly service: EcsService
+  readonly executionRole: IamRole
+  readonly queue: SqsQueue
+  readonly deadLetterQueue: SqsQueue
+  readonly scalingTarget: AppautoscalingTarget
+  readonly scaleOut: AppautoscalingPolicy
+  readonly scaleIn: AppautoscalingPolicy
+  readonly alarms: CloudwatchMetricAlarm[]
+
+  constructor(scope: Construct, id: string, model: ClientStackModel, deps: ClientServiceDeps) {
+    super(scope, id)
+    const {arns, names, scaling, task} = model
+    this.deadLetterQueue = new SqsQueue(this, 'deadLetterQueue', {
+      kmsDataKeyReusePeriodSeconds: 300,
+      kmsMasterKeyId: deps.key.arn,
+      messageRetentionSeconds: 1_209_600,
+      name: names.deadLetterQueue,
+    })
+    this.queue = new SqsQueue(this, 'queue', {
+      kmsDataKeyReusePeriodSeconds: 300,
+      kmsMasterKeyId: deps.key.arn,
+      name: names.queue,
+      redrivePolicy: JSON.stringify({deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: 5}),
+      visibilityTimeoutSeconds: 120,
+    })
+
+    this.cluster = new EcsCluster(this, 'cluster', {
+      name: names.cluster,
+      setting: [{name: 'containerInsights', value: 'enabled'}],
+    })
+    const logGroup = encryptedLogGroup(this, 'logGroup', {
+      key: deps.key,
+      name: names.logGroups.app,
+      retentionDays: model.logRetentionDays,
+    })
+    const secretStatements: PolicyStatement[] =
+      deps.integrationSecrets.length > 0
+        ? [
+            {
+              Action: 'secretsmanager:GetSecretValue',
+              Resource: deps.integrationSecrets.map(({secret}) => secret.arn),
+              Sid: 'InjectIntegrationSecrets',
+            },
+          ]
+        : []
+    this.executionRole = new IamRole(this, 'executionRole', {
+      assumeRolePolicy: serviceTrustPolicy('ecs-tasks.amazonaws.com', model.account.id),
+      description: `Starts the tasks of client ${model.id}: pulls the image, writes logs, injects secrets`,
+      inlinePolicy: [
+        {
+          name: 'start-tasks',
+          policy: policyDocument([
+            // GetAuthorizationToken has no resource-level permissions: AWS only accepts "*" here.
+            {Action: 'ecr:GetAuthorizationToken', Resource: '*', Sid: 'EcrLogin'},
+            {
+              Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+              Resource: arns.imageRepository,
+              Sid: 'PullAppImage',
+            },
+            {
+              Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+              Resource: `${arns.appLogGroup}:log-stream:*`,
+              Sid: 'WriteAppLogs',
+            },
+            ...secretStatements,
+            {Action: 'kms:Decrypt', Resource: deps.key.arn, Sid: 'DecryptSecrets'},
+          ]),
+        },
+      ],
+      name: names.roles.execution,
+    })
+
+    const environment = [
+      ['SEIKETSU_CLIENT_ID', model.id],
+      ['AWS_REGION', model.region],
+      ['PORT', String(PORTS.app)],
+      ['DATABASE_HOST', deps.database.address],
+      ['DATABASE_PORT', String(PORTS.postgres)],
+      ['DATABASE_NAME', model.database.databaseName],
+      ['DATABASE_USER', model.database.appUsername],
+      ['DATABASE_AUTH', 'iam'],
+      ['REDIS_HOST', deps.cache.primaryEndpointAddress],
+      ['REDIS_PORT', String(PORTS.redis)],
+      ['REDIS_TLS', 'true'],
+      ['DATA_BUCKET', deps.dataBucket],
+      ['WORK_QUEUE_URL', this.queue.url],
+    ].map(([name, value]) => ({name, value}))
+    this.taskDefinition = new EcsTaskDefinition(this, 'taskDefinition', {
+      containerDefinitions: JSON.stringify([
+        {
+          environment,
+          essential: true,
+          image: task.image,
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: {
+              'awslogs-group': names.logGroups.app,
+              'awslogs-region': model.region,
+              'awslogs-stream-prefix': 'app',
+            },
+          },
+          // The root filesystem is read-only; scratch space is this task-local volume.
+          mountPoints: [{containerPath: '/tmp', readOnly: false, sourceVolume: 'scratch'}],
+          name: names.container,
+          portMappings: [{containerPort: PORTS.app, protocol: 'tcp'}],
+          privileged: false,
+          readonlyRootFilesystem: true,
+          secrets: deps.integrationSecrets.map(({envName, secret}) => ({name: envName, valueFrom: secret.arn})),
+        },
+      ]),
+      cpu: String(task.cpu),
+      dependsOn: [logGroup],
+      executionRoleArn: this.executionRole.arn,
+      family: names.taskFamily,
+      memory: String(task.memoryMib),
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      runtimePlatform: {cpuArchitecture: 'X86_64', operatingSystemFamily: 'LINUX'},
+      taskRoleArn: deps.taskRole.arn,
+      volume: [{name: 'scratch'}],
+    })
+    this.service = new EcsService(this, 'service', {
+      cluster: this.cluster.id,
+      dependsOn: [deps.listener],
+      deploymentCircuitBreaker: {enable: true, rollback: true},
+      desiredCount: task.minTasks,
+      enableEcsManagedTags: true,
+      healthCheckGracePeriodSeconds: 60,
+      launchType: 'FARGATE',
+      // Auto scaling owns the task count once the service exists.
+      lifecycle: {ignoreChanges: ['desired_count']},
+      loadBalancer: [{containerName: names.container, containerPort: PORTS.app, targetGroupArn: deps.targetGroup.arn}],
+      name: names.service,
+      networkConfiguration: {
+        assignPublicIp: false,
+        securityGroups: [deps.securityGroup.id],
+        subnets: deps.privateSubnets.map((subnet) => subnet.id),
+      },
+      platformVersion: 'LATEST',
+      propagateTags: 'SERVICE',
+      taskDefinition: this.taskDefinition.arn,
+    })
+
+    this.scalingTarget = new AppautoscalingTarget(this, 'scalingTarget', {
+      maxCapacity: task.maxTasks,
+      minCapacity: task.minTasks,
+      resourceId: `service/${this.cluster.name}/${this.service.name}`,
+      scalableDimension: 'ecs:service:DesiredCount',
+      serviceNamespace: 'ecs',
+    })
+    const stepPolicy = (policyId: string, name: string, adjustment: number, bound: 'lower' | 'upper') =>
+      new AppautoscalingPolicy(this, policyId, {
+        name,
+        policyType: 'StepScaling',
+        resourceId: this.scalingTarget.resourceId,
+        scalableDimension: this.scalingTarget.scalableDimension,
+        serviceNamespace: this.scalingTarget.serviceNamespace,
+        stepScalingPolicyConfiguration: {
+          adjustmentType: 'ChangeInCapacity',
+          cooldown: scaling.cooldownSeconds,
+          metricAggregationType: 'Maximum',
+          stepAdjustment: [
+            bound === 'lower'
+              ? {metricIntervalLowerBound: '0', scalingAdjustment: adjustment}
+              : {metricIntervalUpperBound: '0', scalingAdjustment: adjustment},
+          ],
+        },
+      })
+    this.scaleOut = stepPolicy('scaleOut', `${names.prefix}-scale-out`, scaling.scaleOutBy, 'lower')
+    this.scaleIn = stepPolicy('scaleIn', `${names.prefix}-scale-in`, -scaling.scaleInBy, 'upper')
+
+    const serviceDimensions = {ClusterName: names.cluster, ServiceName: names.service}
+    const targetDimensions = {LoadBalancer: deps.loadBalancer.arnSuffix, TargetGroup: deps.targetGroup.arnSuffix}
+    const scaleOutActions = [this.scaleOut.arn, deps.alarmTopic.arn]
+    const alarm = (
+      alarmId: string,
+      props: {
+        name: string
+        description: string
+        namespace: string
+        metricName: string
+        dimensions: Record<string, string>
+        statistic: string
+        threshold: number
+        comparison: 'GreaterThanThreshold' | 'LessThanThreshold'
+        periods: number
+        actions: string[]
+      },
+    ) =>
+      new CloudwatchMetricAlarm(this, alarmId, {
+        actionsEnabled: true,
+        alarmActions: props.actions,
+        alarmDescription: props.description,
+        alarmName: props.name,
+        comparisonOperator: props.comparison,
+        dimensions: props.dimensions,
+        evaluationPeriods: props.periods,
+        metricName: props.metricName,
+        namespace: props.namespace,
+        period: 60,
+        statistic: props.statistic,
+        threshold: props.threshold,
+        treatMissingData: 'notBreaching',
+      })
+    this.alarms = [
+      alarm('cpuHigh', {
+        actions: scaleOutActions,
+        comparison: 'GreaterThanThreshold',
+        description: `Scale out: CPU above ${scaling.cpuHighPercent} %`,
+        dimensions: serviceDimensions,
+        metricName: 'CPUUtilization',
+        name: names.alarms.cpuHigh,
+        namespace: 'AWS/ECS',
+        periods: 3,
+        statistic: 'Average',
+        threshold: scaling.cpuHighPercent,
+      }),
+      alarm('memoryHigh', {
+        actions: scaleOutActions,
+        comparison: 'GreaterThanThreshold',
+        description: `Scale out: memory above ${scaling.memoryHighPercent} %`,
+        dimensions: serviceDimensions,
+        metricName: 'MemoryUtilization',
+        name: names.alarms.memoryHigh,
+        namespace: 'AWS/ECS',
+        periods: 3,
+        statistic: 'Average',
+        threshold: scaling.memoryHighPercent,
+      }),
+      alarm('responseTimeHigh', {
+        actions: scaleOutActions,
+        comparison: 'GreaterThanThreshold',
+        description: `Scale out: target response time above ${scaling.responseTimeHighSeconds * 1000} ms`,
+        dimensions: targetDimensions,
+        metricName: 'TargetResponseTime',
+        name: names.alarms.responseTimeHigh,
+        namespace: 'AWS/ApplicationELB',
+        periods: 3,
+        statistic: 'Average',
+        threshold: scaling.responseTimeHighSeconds,
+      }),
+      alarm('queueDepthHigh', {
+        actions: scaleOutActions,
+        comparison: 'GreaterThanThreshold',
+        description: `Scale out: more than ${scaling.queueDepthHigh} requests waiting in the work queue`,
+        dimensions: {QueueName: names.queue},
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        name: names.alarms.queueDepthHigh,
+        namespace: 'AWS/SQS',
+        periods: 2,
+        statistic: 'Maximum',
+        threshold: scaling.queueDepthHigh,
+      }),
+      alarm('cpuLow', {
+        actions: [this.scaleIn.arn],
+        comparison: 'LessThanThreshold',
+        description: `Scale in: CPU below ${scaling.cpuLowPercent} % for 15 minutes`,
+        dimensions: serviceDimensions,
+        metricName: 'CPUUtilization',
+        name: names.alarms.cpuLow,
+        namespace: 'AWS/ECS',
+        periods: 15,
+        statistic: 'Average',
+        threshold: scaling.cpuLowPercent,
+      }),
+      alarm('unhealthyTargets', {
+        actions: [deps.alarmTopic.arn],
+        comparison: 'GreaterThanThreshold',
+        description: 'Health checks failing on at least one task',
+        dimensions: targetDimensions,
+        metricName: 'UnHealthyHostCount',
+        name: names.alarms.unhealthyTargets,
+        namespace: 'AWS/ApplicationELB',
+        periods: 2,
+        statistic: 'Maximum',
+        threshold: 0,
+      }),
+    ]
+  }
+}

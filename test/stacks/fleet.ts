@@ -1,0 +1,28 @@
+import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
+import type {Workspace} from '../../src/workspace/workspace.ts'
+
+/**
+ * The fleet most stack tests synthesize: one client per shipped tier, in two residencies, with
+ * different integrations, and one client still waiting for its AWS account.
+ */
+export const FLEET = {
+  bronze: 'bayview',
+  enterprise: 'dunmore',
+  gold: 'cascade',
+  silver: 'acme',
+} as const
+
+export async function makeFleetWorkspace(): Promise<Workspace> {
+  return makeWorkspace({
+    clients: [
+      draftClient('acme', {accountId: '222222222222', tier: 'silver'}),
+      draftClient('bayview', {
+        accountId: '333333333333',
+        integrations: {crm: {enabled: true, settings: {}}, mls: {enabled: true, settings: {board: 'crmls'}}},
+        tier: 'bronze',
+      }),
+      draftClient('cascade', {accountId: '444444444444', tier: 'gold'}),
+      draftClient('dunmore', {accountId: null, region: 'eu-west-1', residency: 'eu', tier: 'enterprise'}),
+    ],
+  })
+}
