@@ -49,7 +49,13 @@ export class Registry {
 function unknownClientsError(ids: readonly string[], clients: readonly ClientManifest[]) {
   const known = clients.map((client) => client.id)
   const suggestions = ids.flatMap((id) => {
-    const near = known.filter((candidate) => editDistance(candidate, id) <= 2)
+    // The closest few only: in a fleet of client-0001…client-0999 every id is "near".
+    const near = known
+      .map((candidate) => ({candidate, distance: editDistance(candidate, id)}))
+      .filter(({distance}) => distance <= 2)
+      .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
+      .slice(0, 3)
+      .map(({candidate}) => candidate)
     return near.length > 0 ? [`did you mean ${near.join(' or ')} (for ${id})?`] : []
   })
   return usageError(`Unknown client${ids.length > 1 ? 's' : ''}: ${ids.join(', ')}`, {

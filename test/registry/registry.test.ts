@@ -298,3 +298,19 @@ describe('client registry', () => {
     })
   })
 })
+
+describe('unknown client suggestions', () => {
+  it('suggest the three closest ids, closest first', async () => {
+    const {Registry} = await import('../../src/registry/registry.ts')
+    const clients = Array.from({length: 40}, (_, n) => ({id: `client-${String(n).padStart(4, '0')}`}))
+    const registry = new Registry({} as Workspace, clients as never)
+    try {
+      registry.get('client-0013x')
+      expect.fail('expected an unknown-client error')
+    } catch (error) {
+      expect((error as {suggestions: string[]}).suggestions[0]).to.equal(
+        'did you mean client-0013 or client-0003 or client-0010 (for client-0013x)?',
+      )
+    }
+  })
+})

@@ -1,0 +1,75 @@
+import {Args, Flags} from '@oclif/core'
+
+import {SeiketsuCommand} from '../base-command.ts'
+import {loadRegistry} from '../registry/registry.ts'
+import {planClients} from '../terraform/clients.ts'
+import {fleetFlags} from '../terraform/flags.ts'
+import type {PlanRun} from '../terraform/plan.ts'
+import {renderPlanReport} from '../terraform/report.ts'
+import {parseShard, selectShard, type Shard} from '../terraform/shard.ts'
+
+export type PlanResult = PlanRun & {shard?: Shard; drifted?: string[]}
+
+export default class Plan extends SeiketsuCommand<PlanResult> {
+  static override args = {
+    ids: Args.string({
+      description: 'Client ids (default: every client not offboarded; with --drift every active one).',
+    }),
+  }
+  static override description = `Synthesizes the selected clients' stacks, then for each: terraform init, plan -out=cdktf.out/stacks/<id>/plan.tfplan, show -json, then a summary of what would change. Destructive changes (a delete or replace of a database, bucket, key, cache, secret, log group or account) are marked in red with terraform's reason. The saved plans are what \`seiketsu provision\` applies.
+Exit codes: 0 every stack planned; 4 terraform failed for a stack (the others were still planned); 130 interrupted. With --detailed-exitcode terraform's own: 0 no changes, 2 changes, 1 error. With --drift: 2 when any stack differs from its configuration.
+The first Ctrl-C stops starting new stacks and lets running terraform stop gracefully (one SIGINT each); a second one kills them and prints which states may still be locked.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> acme-realty harbor-homes --concurrency 2',
+    '<%= config.bin %> <%= command.id %> --shard 2/4 --json',
+    '<%= config.bin %> <%= command.id %> --drift --json',
+  ]
+  static override flags = {
+    ...fleetFlags,
+    'detailed-exitcode': Flags.boolean({
+      default: false,
+      description: "Exit like terraform's -detailed-exitcode: 0 no changes, 2 changes present, 1 any error.",
+    }),
+    synth: Flags.boolean({
+      allowNo: true,
+      default: true,
+      description:
+        'Synthesize the selected stacks first (as seiketsu synth does). --no-synth plans the stacks already in cdktf.out as they are, e.g. after reviewing their diff.',
+    }),
+    drift: Flags.boolean({
+      default: false,
+      description:
+        'Drift check for scheduled jobs: plan every active client; exit 2 when any differs from its configuration.',
+    }),
+  }
+  static override strict = false
+  static override summary = 'Plan the selected clients with terraform and summarize the changes.'
+
+  async run(): Promise<PlanResult> {
+    const {argv, flags} = await this.parse(Plan)
+    const shard = flags.shard === undefined ? undefined : parseShard(flags.shard)
+    const workspace = await this.workspace(flags)
+    const registry = await loadRegistry(workspace)
+    const selected = registry.select(argv as string[], flags.drift ? ['active'] : undefined)
+    const clients = shard ? selectShard(selected, shard) : selected
+    const run = await planClients(workspace, clients, {
+      concurrency: flags.concurrency,
+      detailedExitcode: flags['detailed-exitcode'],
+      drift: flags.drift,
+      failFast: flags['fail-fast'],
+      platform: flags.platform && (!shard || shard.index === 1),
+      notify: (message) => this.logToStderr(message),
+      progress: !this.jsonEnabled(),
+      synth: flags.synth,
+      terraformBin: flags['terraform-bin'],
+    })
+    if (!this.jsonEnabled()) this.log(renderPlanReport(run, {drift: flags.drift}))
+    process.exitCode = run.exitCode
+    return {
+      ...run,
+      ...(shard ? {shard} : {}),
+      ...(flags.drift ? {drifted: run.clients.filter((client) => client.hasChanges).map((client) => client.id)} : {}),
+    }
+  }
+}

@@ -1,0 +1,413 @@
+import {usageError} from '../errors.ts'
+import {decimal, sum, type Decimal} from './money.ts'
+import {
+  priceRef,
+  type DeploymentPrice,
+  type Price,
+  type PriceRef,
+  type PriceTable,
+  type UsageAssumptions,
+} from './prices.ts'
+import {
+  block,
+  literalBoolean,
+  literalNumber,
+  literalString,
+  readStackResources,
+  referencedName,
+  type StackResource,
+  type TerraformJson,
+} from './terraform-json.ts'
+
+/**
+ * The offline estimate: a stack's Terraform JSON + price tables + usage assumptions → the monthly
+ * cost, component by component. Pure (data in, data out) and exact: quantities and amounts are
+ * decimals; nothing is rounded except log storage volumes (see below).
+ */
+
+/** One line of an estimate: a priced quantity of one kind of resource. */
+export interface EstimateComponent {
+  /** Terraform resource type, e.g. aws_nat_gateway. */
+  resource: string
+  /** How many resources of the stack this line covers. */
+  count: number
+  component: string
+  region: string
+  quantity: Decimal
+  unit: string
+  price: PriceRef
+  monthly: Decimal
+}
+
+export interface StackEstimate {
+  region: string
+  hoursPerMonth: Decimal
+  monthly: Decimal
+  components: EstimateComponent[]
+  /** Assumptions made on the way (shown under the table and in JSON). */
+  notes: string[]
+}
+
+export interface EstimateInputs {
+  /** Price tables by region; the stack's own region must be there. */
+  prices: Record<string, PriceTable>
+  usage: UsageAssumptions
+  /** The client's region, used where the provider's region is not a literal. */
+  region?: string
+}
+
+/** Terraform resource types this estimate prices, in the order lines are listed. */
+export const PRICED_RESOURCE_TYPES = [
+  'aws_nat_gateway',
+  'aws_eip',
+  'aws_lb',
+  'aws_ecs_service',
+  'aws_db_instance',
+  'aws_elasticache_replication_group',
+  'aws_elasticache_cluster',
+  'aws_kms_key',
+  'aws_secretsmanager_secret',
+  'aws_cloudwatch_log_group',
+  'aws_s3_bucket',
+] as const
+
+const GIB_PER_MIB = decimal('0.0009765625') // 1 / 1024, exact
+const HOURS_PER_DAY = decimal(24)
+
+export function estimateStack(json: TerraformJson, inputs: EstimateInputs): StackEstimate {
+  const stack = readStackResources(json, inputs.region)
+  const primary = inputs.prices[stack.region]
+  if (!primary)
+    throw usageError(`No price table loaded for ${stack.region}, the region of the stack`, {code: 'NO_PRICE_TABLE'})
+  const notes = [...stack.notes]
+  const fallbackNoted = new Set<string>()
+  const tableFor = (region: string): PriceTable => {
+    const table = inputs.prices[region]
+    if (table) return table
+    if (!fallbackNoted.has(region)) {
+      fallbackNoted.add(region)
+      notes.push(`no price table for ${region}: its resources are priced at ${stack.region} prices`)
+    }
+    return primary
+  }
+  const hours = primary.hoursPerMonth
+  const lines = new Lines()
+  const byType = (type: string) => stack.resources.filter((resource) => resource.type === type)
+
+  // NAT gateways: hours each; the client's NAT traffic once, over all of them.
+  const natGateways = byType('aws_nat_gateway')
+  for (const nat of natGateways) {
+    const table = tableFor(nat.region)
+    lines.add(nat, 'NAT gateway hours', hours.times(nat.count), lookup(table, ['natGateway', 'hour']))
+  }
+  if (natGateways.length > 0) {
+    const first = natGateways[0]!
+    lines.add(
+      {...first, count: natGateways.reduce((count, nat) => count + nat.count, 0)},
+      'NAT data processed (usage)',
+      inputs.usage.natGatewayDataGb,
+      lookup(tableFor(first.region), ['natGateway', 'dataProcessedGb']),
+    )
+  }
+
+  for (const eip of byType('aws_eip'))
+    lines.add(
+      eip,
+      'public IPv4 address hours',
+      hours.times(eip.count),
+      lookup(tableFor(eip.region), ['publicIpv4', 'hour']),
+    )
+
+  for (const lb of byType('aws_lb')) {
+    const type = literalString(lb.values.load_balancer_type) ?? 'application'
+    const table = tableFor(lb.region)
+    lines.add(lb, 'load balancer hours', hours.times(lb.count), lookup(table, ['loadBalancer', type, 'hour']))
+    lines.add(
+      lb,
+      'load balancer capacity units (usage)',
+      inputs.usage.albLcu.times(hours).times(lb.count),
+      lookup(table, ['loadBalancer', type, 'lcuHour']),
+    )
+  }
+
+  addFargate(stack.resources, byType('aws_ecs_service'), tableFor, hours, lines, notes)
+  addDatabases(byType('aws_db_instance'), tableFor, hours, lines)
+  addCaches(byType('aws_elasticache_replication_group'), byType('aws_elasticache_cluster'), tableFor, hours, lines)
+
+  for (const key of byType('aws_kms_key'))
+    lines.add(key, 'customer-managed keys', decimal(key.count), lookup(tableFor(key.region), ['kms', 'keyMonth']))
+  for (const secret of byType('aws_secretsmanager_secret'))
+    lines.add(
+      secret,
+      'secrets',
+      decimal(secret.count),
+      lookup(tableFor(secret.region), ['secretsManager', 'secretMonth']),
+    )
+
+  addLogs(byType('aws_cloudwatch_log_group'), inputs.usage, tableFor, hours, lines)
+
+  for (const bucket of byType('aws_s3_bucket'))
+    lines.add(
+      bucket,
+      'Standard storage (usage)',
+      inputs.usage.s3StoredGbPerBucket.times(bucket.count),
+      lookup(tableFor(bucket.region), ['s3', 'standardGbMonth']),
+    )
+
+  const components = lines.list()
+  return {
+    components,
+    hoursPerMonth: hours,
+    monthly: sum(components.map((line) => line.monthly)),
+    notes,
+    region: stack.region,
+  }
+}
+
+/** Fargate: vCPU and GB hours of each service's task size × its task count (desired or the scaling minimum). */
+function addFargate(
+  all: StackResource[],
+  services: StackResource[],
+  tableFor: (region: string) => PriceTable,
+  hours: Decimal,
+  lines: Lines,
+  notes: string[],
+) {
+  const taskDefinitions = new Map(
+    all.filter((resource) => resource.type === 'aws_ecs_task_definition').map((resource) => [resource.name, resource]),
+  )
+  const scalingTargets = all.filter(
+    (resource) =>
+      resource.type === 'aws_appautoscaling_target' && literalString(resource.values.service_namespace) === 'ecs',
+  )
+  for (const service of services) {
+    const launchType = literalString(service.values.launch_type)
+    const strategy = service.values.capacity_provider_strategy
+    const providers = (Array.isArray(strategy) ? strategy : strategy ? [strategy] : []).map((item) =>
+      literalString((item as Record<string, unknown>).capacity_provider),
+    )
+    const fargate = launchType === 'FARGATE' || providers.some((provider) => provider?.startsWith('FARGATE'))
+    if (!fargate) {
+      notes.push(`${service.address}: not a Fargate service (EC2 capacity is not priced)`)
+      continue
+    }
+    const definitionName = referencedName(service.values.task_definition, 'aws_ecs_task_definition')
+    const definition = definitionName ? taskDefinitions.get(definitionName) : undefined
+    const cpu = literalNumber(definition?.values.cpu)
+    const memory = literalNumber(definition?.values.memory)
+    if (!definition || cpu === undefined || memory === undefined)
+      throw usageError(
+        `${service.address}: its task definition (with literal cpu and memory) is not in the stack, so its Fargate size is unknown`,
+        {code: 'UNPRICEABLE_STACK'},
+      )
+    const scaling =
+      scalingTargets.find((target) => referencedName(target.values.resource_id, 'aws_ecs_service') === service.name) ??
+      (services.length === 1 && scalingTargets.length === 1 ? scalingTargets[0] : undefined)
+    const desired = literalNumber(service.values.desired_count) ?? 0
+    const minimum = literalNumber(scaling?.values.min_capacity) ?? 0
+    const tasks = Math.max(desired, minimum)
+    const architecture =
+      literalString(block(definition.values.runtime_platform)?.cpu_architecture) === 'ARM64' ? 'linuxArm64' : 'linuxX86'
+    const table = tableFor(service.region)
+    const taskHours = decimal(tasks * service.count).times(hours)
+    const vcpu = decimal(cpu).times(GIB_PER_MIB)
+    const gb = decimal(memory).times(GIB_PER_MIB)
+    const size = `${tasks} × ${vcpu.toFixed()} vCPU`
+    lines.add(
+      service,
+      `Fargate vCPU (${size})`,
+      taskHours.times(vcpu),
+      lookup(table, ['fargate', architecture, 'vcpuHour']),
+    )
+    lines.add(
+      service,
+      `Fargate memory (${tasks} × ${gb.toFixed()} GB)`,
+      taskHours.times(gb),
+      lookup(table, ['fargate', architecture, 'gbHour']),
+    )
+  }
+}
+
+/** RDS: instance hours (Single- or Multi-AZ), storage; read replicas are instances of their own. */
+function addDatabases(
+  instances: StackResource[],
+  tableFor: (region: string) => PriceTable,
+  hours: Decimal,
+  lines: Lines,
+) {
+  const byName = new Map(instances.map((instance) => [instance.name, instance]))
+  for (const instance of instances) {
+    const values = instance.values
+    const replicaOf = values.replicate_source_db
+    const source = byName.get(referencedName(replicaOf, 'aws_db_instance') ?? '')
+    const isReplica = replicaOf !== undefined && replicaOf !== null
+    const engine = literalString(values.engine) ?? literalString(source?.values.engine) ?? 'postgres'
+    const instanceClass = literalString(values.instance_class)
+    if (!instanceClass)
+      throw usageError(`${instance.address}: instance_class is not a literal; cannot price it`, {
+        code: 'UNPRICEABLE_STACK',
+      })
+    const multiAz = literalBoolean(values.multi_az) ?? false
+    const deployment = multiAz ? 'multiAz' : 'singleAz'
+    const table = tableFor(instance.region)
+    const label = `${instanceClass}${multiAz ? ', Multi-AZ' : ''}`
+    lines.add(
+      instance,
+      `${isReplica ? 'read replica' : 'instance'} hours (${label})`,
+      hours.times(instance.count),
+      lookupDeployment(table, ['rds', engine, 'instanceHour', instanceClass], deployment, 'instance-hour'),
+    )
+    const storage = literalNumber(values.allocated_storage) ?? literalNumber(source?.values.allocated_storage)
+    if (storage === undefined) continue
+    const storageType = literalString(values.storage_type) ?? literalString(source?.values.storage_type) ?? 'gp2'
+    lines.add(
+      instance,
+      `${storageType} storage${multiAz ? ' (Multi-AZ)' : ''}`,
+      decimal(storage).times(instance.count),
+      lookupDeployment(table, ['rds', 'storageGbMonth', storageType], deployment, 'GB-month'),
+    )
+  }
+}
+
+/** ElastiCache: node hours of every node of a replication group (or of a cluster outside a group). */
+function addCaches(
+  groups: StackResource[],
+  clusters: StackResource[],
+  tableFor: (region: string) => PriceTable,
+  hours: Decimal,
+  lines: Lines,
+) {
+  const priceNodes = (resource: StackResource, nodes: number) => {
+    const engine = literalString(resource.values.engine) ?? 'redis'
+    const nodeType = literalString(resource.values.node_type)
+    if (!nodeType)
+      throw usageError(`${resource.address}: node_type is not a literal; cannot price it`, {code: 'UNPRICEABLE_STACK'})
+    lines.add(
+      resource,
+      `node hours (${nodes} × ${nodeType})`,
+      hours.times(nodes * resource.count),
+      lookup(tableFor(resource.region), ['elasticache', engine, 'nodeHour', nodeType]),
+    )
+  }
+  for (const group of groups) {
+    const values = group.values
+    const clustered = literalNumber(values.num_node_groups)
+    const nodes =
+      literalNumber(values.num_cache_clusters) ??
+      literalNumber(values.number_cache_clusters) ??
+      (clustered ?? 1) * ((literalNumber(values.replicas_per_node_group) ?? 0) + 1)
+    priceNodes(group, nodes)
+  }
+  for (const cluster of clusters) {
+    if (cluster.values.replication_group_id !== undefined) continue // priced with its group
+    priceNodes(cluster, literalNumber(cluster.values.num_cache_nodes) ?? 1)
+  }
+}
+
+/**
+ * CloudWatch Logs: the client's ingestion once, split evenly over its log groups; storage is the
+ * steady state of each group's retention (retention_in_days × 24 / hours-per-month months of its
+ * share). That volume is rounded to 0.001 GB-month: the only rounding in an estimate.
+ */
+function addLogs(
+  groups: StackResource[],
+  usage: UsageAssumptions,
+  tableFor: (region: string) => PriceTable,
+  hours: Decimal,
+  lines: Lines,
+) {
+  if (groups.length === 0) return
+  const first = groups[0]!
+  const table = tableFor(first.region)
+  const total = groups.reduce((count, group) => count + group.count, 0)
+  lines.add(
+    {...first, count: total},
+    'ingestion (usage)',
+    usage.logIngestedGb,
+    lookup(table, ['cloudwatchLogs', 'ingestedGb']),
+  )
+  const monthsKept = sum(
+    groups.map((group) => {
+      const days = literalNumber(group.values.retention_in_days)
+      const months = days && days > 0 ? decimal(days).times(HOURS_PER_DAY).div(hours) : usage.logNeverExpireMonths
+      return months.times(group.count)
+    }),
+  )
+  const stored = usage.logIngestedGb.times(monthsKept).div(total).round(3)
+  lines.add(
+    {...first, count: total},
+    'storage at retention (usage)',
+    stored,
+    lookup(table, ['cloudwatchLogs', 'storedGbMonth']),
+  )
+}
+
+/** Lines grouped by resource type, component, region and price: three NAT gateways are one line. */
+class Lines {
+  private readonly lines = new Map<string, EstimateComponent>()
+
+  add(
+    resource: Pick<StackResource, 'type' | 'count' | 'region'>,
+    component: string,
+    quantity: Decimal,
+    price: PriceRef,
+  ) {
+    const key = [resource.type, component, resource.region, price.key].join('|')
+    const existing = this.lines.get(key)
+    const monthly = quantity.times(price.amount)
+    if (existing) {
+      existing.count += resource.count
+      existing.quantity = existing.quantity.plus(quantity)
+      existing.monthly = existing.monthly.plus(monthly)
+      return
+    }
+    this.lines.set(key, {
+      component,
+      count: resource.count,
+      monthly,
+      price,
+      quantity,
+      region: resource.region,
+      resource: resource.type,
+      unit: price.unit,
+    })
+  }
+
+  list(): EstimateComponent[] {
+    const order = (type: string) => {
+      const index = (PRICED_RESOURCE_TYPES as readonly string[]).indexOf(type)
+      return index === -1 ? PRICED_RESOURCE_TYPES.length : index
+    }
+    return [...this.lines.values()].sort((a, b) => order(a.resource) - order(b.resource))
+  }
+}
+
+function entryAt(table: PriceTable, path: string[]): unknown {
+  let node: unknown = table.data
+  for (const part of path) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined
+  if (node !== undefined && node !== null) return node
+  const key = path.join('.')
+  throw usageError(`${table.file} has no price for ${key}`, {
+    code: 'MISSING_PRICE',
+    details: {file: table.file, key},
+    suggestions: [
+      `Add ${key} to ${table.file} (or to prices/${table.region}.yaml in the workspace), with its source and date.`,
+    ],
+  })
+}
+
+/** A price from the table, or exit 2 naming the file and the missing entry. */
+function lookup(table: PriceTable, path: string[]): PriceRef {
+  return priceRef(entryAt(table, path) as Price, path.join('.'))
+}
+
+/** A Single-AZ or Multi-AZ amount of an RDS entry (they share its source and date). */
+function lookupDeployment(
+  table: PriceTable,
+  path: string[],
+  deployment: 'singleAz' | 'multiAz',
+  unit: string,
+): PriceRef {
+  const entry = entryAt(table, path) as DeploymentPrice
+  return priceRef({...entry, price: entry[deployment], unit}, [...path, deployment].join('.'))
+}
