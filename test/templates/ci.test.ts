@@ -22,7 +22,7 @@ function commandsOf(file: string): string[] {
 }
 
 describe('CI templates (templates/ci)', () => {
-  for (const file of ['github-actions.yml', 'gitlab-ci.yml'])
+  for (const file of ['github-audit.yml', 'gitlab-audit.yml'])
     it(`${file} synthesizes, then audits non-interactively with a SARIF report, using real flags`, () => {
       const commands = commandsOf(file)
       const synth = commands.findIndex((command) => command.startsWith('seiketsu synth'))
