@@ -1,0 +1,208 @@
+import {stat} from 'node:fs/promises'
+import {join, relative, resolve as resolvePath} from 'node:path'
+
+import {usageError} from '../errors.ts'
+import {PLATFORM_STACK_ID} from '../naming.ts'
+import {enabledIntegrations, SECRET_INTEGRATIONS, type ClientManifest} from '../registry/manifest.ts'
+import {loadRegistry} from '../registry/registry.ts'
+import {loadTiers, type TierCatalog} from '../tiers/tiers.ts'
+import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
+import {evaluate, summarizeRule} from './engine.ts'
+import {loadPathStacks, loadPlanStacks, locateFindings, readDocument} from './inputs.ts'
+import {RULES} from './rules/index.ts'
+import {applySuppressions, loadSuppressions} from './suppressions.ts'
+import {buildStack} from './terraform.ts'
+import {
+  atOrAbove,
+  SEVERITIES,
+  type AuditReport,
+  type ClientContext,
+  type Rule,
+  type Severity,
+  type Stack,
+  type Suppression,
+} from './types.ts'
+
+export interface AuditOptions {
+  /** Client ids whose synthesized stacks to audit (default: every client's, plus the platform stack). */
+  ids?: string[]
+  /** Files or folders of Terraform (*.tf.json, *.tf) to audit instead of / besides the stacks. */
+  paths?: string[]
+  /** `terraform show -json` outputs. */
+  planJson?: string[]
+  /** Where synth wrote the stacks (default: <workspace>/cdktf.out). */
+  outDir?: string
+  /** Unsuppressed findings at or above this fail the audit (default: low). */
+  failOn?: Severity
+  /** YYYY-MM-DD; exceptions expiring before it no longer apply (default: today, UTC). */
+  today?: string
+  /** Relative paths in findings are relative to this (default: the workspace root, else the process cwd). */
+  cwd?: string
+}
+
+export interface AuditableStacks {
+  stacks: Stack[]
+  /** Every client stack of the workspace found on disk: what fleet rules compare. */
+  fleet: Stack[]
+}
+
+/** The file synth writes for a stack id. */
+export function stackFile(outDir: string, id: string): string {
+  return join(outDir, 'stacks', id, 'cdk.tf.json')
+}
+
+export function clientContext(workspace: Workspace, client: ClientManifest): ClientContext {
+  return {
+    accountId: client.accountId ?? undefined,
+    cidr: client.cidr,
+    drRegion: client.drRegion,
+    id: client.id,
+    region: client.region,
+    secretIntegrations: enabledIntegrations(client).filter((name) => SECRET_INTEGRATIONS.includes(name)),
+    tier: workspace.tiers[client.tier],
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile()
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The synthesized stacks of the workspace: the selected clients' (exit 2 naming the file when one is
+ * missing: run synth first), the platform stack when no ids are given, and every other client stack
+ * on disk for the fleet rules.
+ */
+export async function loadWorkspaceStacks(
+  workspace: Workspace,
+  options: {ids?: string[]; outDir?: string; cwd: string},
+): Promise<AuditableStacks> {
+  const registry = await loadRegistry(workspace)
+  const outDir = resolvePath(workspace.root, options.outDir ?? workspacePaths(workspace.root).out)
+  const selected = new Set(registry.select(options.ids ?? []).map((client) => client.id))
+  const platform = workspace.config.platform
+  const stacks: Stack[] = []
+  const fleet: Stack[] = []
+  const missing: string[] = []
+  for (const client of registry.clients) {
+    if (client.status === 'offboarded' && !selected.has(client.id)) continue
+    const file = stackFile(outDir, client.id)
+    const label = relative(options.cwd, file)
+    if (!(await exists(file))) {
+      if (selected.has(client.id)) missing.push(label)
+      continue
+    }
+    const document = await readDocument(file, label)
+    const stack = buildStack([document], {
+      client: clientContext(workspace, client),
+      id: client.id,
+      kind: 'client',
+      platform,
+    })
+    fleet.push(stack)
+    if (selected.has(client.id)) stacks.push(stack)
+  }
+  if (missing.length > 0)
+    throw usageError(`No synthesized stack: ${missing.join(', ')}`, {
+      code: 'NOT_SYNTHESIZED',
+      details: {missing},
+      suggestions: [`seiketsu synth ${options.ids?.join(' ') ?? ''}`.trim() + ' writes them'],
+    })
+  const platformFile = stackFile(outDir, PLATFORM_STACK_ID)
+  if (!options.ids?.length && (await exists(platformFile))) {
+    const document = await readDocument(platformFile, relative(options.cwd, platformFile))
+    stacks.push(buildStack([document], {id: PLATFORM_STACK_ID, kind: 'platform', platform}))
+  }
+  return {fleet, stacks}
+}
+
+export interface StackAuditOptions {
+  rules?: readonly Rule[]
+  suppressions?: readonly Suppression[]
+  failOn?: Severity
+  today?: string
+  fleet?: readonly Stack[]
+}
+
+/** The pure part: stacks in, report out. */
+export function auditStacks(stacks: readonly Stack[], options: StackAuditOptions = {}): AuditReport {
+  const rules = options.rules ?? RULES
+  const failOn = options.failOn ?? 'low'
+  const today = options.today ?? new Date().toISOString().slice(0, 10)
+  const {checks, findings: raw} = evaluate(stacks, rules, options.fleet)
+  const {applied, expired, findings, unused} = applySuppressions(raw, options.suppressions ?? [], today)
+  const open = findings.filter((finding) => !finding.suppressed)
+  const bySeverity = Object.fromEntries(
+    SEVERITIES.map((severity) => [severity, open.filter((f) => f.severity === severity).length]),
+  ) as Record<Severity, number>
+  return {
+    checks,
+    counts: {
+      bySeverity,
+      checks: checks.length,
+      findings: findings.length,
+      resources: stacks.reduce((total, stack) => total + stack.resources.length, 0),
+      rules: rules.length,
+      stacks: stacks.length,
+      suppressed: findings.length - open.length,
+      unsuppressed: open.length,
+    },
+    failOn,
+    findings,
+    passed: !open.some((finding) => atOrAbove(finding.severity, failOn)),
+    rules: rules.map(summarizeRule),
+    stacks: stacks.map((stack) => ({
+      client: stack.client?.id,
+      file: stack.file,
+      id: stack.id,
+      kind: stack.kind,
+      resources: stack.resources.length,
+    })),
+    suppressions: {applied, expired, unused},
+  }
+}
+
+let defaultTiers: Promise<TierCatalog> | undefined
+
+/**
+ * Audits a workspace: its synthesized stacks (all, or `ids`), and/or Terraform files and plans.
+ * Without a workspace (undefined), only `paths` / `planJson` can be audited.
+ */
+export async function auditWorkspace(
+  workspace: Workspace | undefined,
+  options: AuditOptions = {},
+): Promise<AuditReport> {
+  const cwd = options.cwd ?? workspace?.root ?? process.cwd()
+  const external = Boolean(options.paths?.length || options.planJson?.length)
+  if (!workspace && !external)
+    throw usageError('Nothing to audit: no workspace, no --path and no --plan-json', {code: 'NO_INPUT'})
+  const tiers = workspace?.tiers ?? (await (defaultTiers ??= loadTiers({}, 'tiers.yaml', () => undefined)))
+  const platform = workspace?.config.platform
+  const stacks: Stack[] = []
+  let fleet: Stack[] = []
+  if (workspace && (!external || options.ids?.length)) {
+    const loaded = await loadWorkspaceStacks(workspace, {cwd, ids: options.ids, outDir: options.outDir})
+    stacks.push(...loaded.stacks)
+    fleet = loaded.fleet
+  }
+  if (options.paths?.length) stacks.push(...(await loadPathStacks(options.paths, {cwd, platform, tiers})))
+  if (options.planJson?.length) stacks.push(...(await loadPlanStacks(options.planJson, {cwd, platform, tiers})))
+  if (stacks.length === 0)
+    throw usageError('Nothing to audit: the workspace has no synthesized stack yet', {
+      code: 'NOT_SYNTHESIZED',
+      suggestions: ['seiketsu synth writes the stacks; or pass --path / --plan-json'],
+    })
+  const extraClients = stacks.filter((stack) => stack.kind === 'client' && !fleet.includes(stack))
+  const suppressions = workspace ? await loadSuppressions(workspacePaths(workspace.root).exceptions) : []
+  const report = auditStacks(stacks, {
+    failOn: options.failOn,
+    fleet: [...fleet, ...extraClients],
+    suppressions,
+    today: options.today,
+  })
+  await locateFindings(report.findings, cwd)
+  return report
+}

@@ -1,0 +1,262 @@
+import {readdir, readFile, stat} from 'node:fs/promises'
+import {basename, dirname, join, relative, resolve as resolvePath} from 'node:path'
+
+import {usageError} from '../errors.ts'
+import type {TierCatalog} from '../tiers/tiers.ts'
+import {isPlanJson, planToDocument} from './plan.ts'
+import {
+  arnAccount,
+  at,
+  buildStack,
+  defaultProvider,
+  defaultTags,
+  isObject,
+  resourcesOf,
+  str,
+  type PlannedDocument,
+  type TerraformDocument,
+} from './terraform.ts'
+import type {ClientContext, Finding, Stack} from './types.ts'
+
+/** Reading Terraform from disk: JSON, HCL and plan files. Every failure is exit 2 naming the file (and line). */
+
+const SKIPPED_DIRS = new Set(['node_modules', '.terraform', '.git'])
+
+function isConfigFile(name: string): boolean {
+  return name.endsWith('.tf.json') || name.endsWith('.tf')
+}
+
+function malformed(file: string, line: number | undefined, reason: string) {
+  return usageError(`${file}${line ? `:${line}` : ''}: ${reason}`, {
+    code: 'MALFORMED_INPUT',
+    details: {file, line},
+    suggestions: ['Fix the file, or leave it out of --path.'],
+  })
+}
+
+async function readText(file: string, label: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const reason = code === 'ENOENT' ? 'not found' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`
+    throw usageError(`${label}: ${reason}`, {code: 'UNREADABLE_INPUT', details: {file: label}})
+  }
+}
+
+/** JSON.parse with the line of the error in the message. */
+export function parseJsonText(text: string, label: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch (error) {
+    const message = (error as Error).message
+    const lineMatch = /line (\d+)/.exec(message)
+    const position = /position (\d+)/.exec(message)
+    const line = lineMatch
+      ? Number(lineMatch[1])
+      : position
+        ? text.slice(0, Number(position[1])).split('\n').length
+        : undefined
+    throw malformed(label, line, `not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, '').split('\n')[0]}`)
+  }
+}
+
+/** HCL through @cdktf/hcl2json (a WebAssembly build of HashiCorp's parser, no install script, offline). */
+export async function parseHcl(text: string, label: string): Promise<Record<string, unknown>> {
+  const {parse} = await import('@cdktf/hcl2json')
+  try {
+    return (await parse(label, text)) as Record<string, unknown>
+  } catch (error) {
+    const message = String((error as Error).message ?? error)
+    const line = /:(\d+),\d+-/.exec(message)?.[1]
+    const detail = /:\d+,\d+-[\d,]+: ([^\]]+)/.exec(message)?.[1] ?? message
+    throw malformed(label, line ? Number(line) : undefined, `not valid HCL: ${detail.trim()}`)
+  }
+}
+
+/** One file as a document: Terraform JSON, HCL, or a plan (`terraform show -json`). */
+export async function readDocument(file: string, label: string): Promise<TerraformDocument | PlannedDocument> {
+  const text = await readText(file, label)
+  if (file.endsWith('.tf')) return {file: label, json: await parseHcl(text, label)}
+  const json = parseJsonText(text, label)
+  if (isPlanJson(json)) return planToDocument(json, label)
+  if (!isObject(json)) throw malformed(label, 1, 'not a Terraform JSON configuration (expected an object)')
+  return {file: label, json}
+}
+
+export async function readPlan(file: string, label: string): Promise<PlannedDocument> {
+  const json = parseJsonText(await readText(file, label), label)
+  if (!isPlanJson(json))
+    throw malformed(label, undefined, 'not the output of `terraform show -json` (no planned_values)')
+  return planToDocument(json, label)
+}
+
+async function collectConfigFiles(path: string): Promise<string[]> {
+  const info = await stat(path)
+  if (info.isFile()) return [path]
+  const files: string[] = []
+  for (const entry of await readdir(path, {withFileTypes: true})) {
+    if (entry.isDirectory() && !SKIPPED_DIRS.has(entry.name))
+      files.push(...(await collectConfigFiles(join(path, entry.name))))
+    else if (entry.isFile() && isConfigFile(entry.name)) files.push(join(path, entry.name))
+  }
+  return files.sort()
+}
+
+/**
+ * The stacks under the given paths: a file, or a folder searched recursively for *.tf and *.tf.json.
+ * The files of one folder form one configuration (Terraform's module rule), so references between
+ * them resolve; a plan file is a configuration of its own.
+ */
+export async function loadPathStacks(
+  paths: readonly string[],
+  options: {cwd: string; tiers?: TierCatalog; platform?: string},
+): Promise<Stack[]> {
+  const byDir = new Map<string, (TerraformDocument | PlannedDocument)[]>()
+  const explicit = new Set<string>()
+  const stacks: Stack[] = []
+  for (const path of paths) {
+    const absolute = resolvePath(options.cwd, path)
+    let files: string[]
+    try {
+      files = await collectConfigFiles(absolute)
+    } catch {
+      throw usageError(`--path ${path}: not found`, {code: 'UNREADABLE_INPUT', details: {file: path}})
+    }
+    if (files.length === 0)
+      throw usageError(`--path ${path}: no *.tf or *.tf.json file there`, {code: 'NO_TERRAFORM', details: {file: path}})
+    for (const file of files) {
+      const label = relative(options.cwd, file) || basename(file)
+      if (file === absolute) explicit.add(label)
+      const document = await readDocument(file, label)
+      if ('planned' in document) {
+        stacks.push(identify(buildStack([document], {id: label}), options))
+        continue
+      }
+      const dir = dirname(label)
+      byDir.set(dir, [...(byDir.get(dir) ?? []), document])
+    }
+  }
+  for (const [dir, documents] of byDir)
+    // A folder's configuration is named after the folder; a file named on its own after itself.
+    stacks.push(
+      identify(
+        buildStack(documents, {
+          id: documents.length === 1 && explicit.has(documents[0]!.file) ? documents[0]!.file : dir,
+        }),
+        options,
+      ),
+    )
+  return stacks
+}
+
+export async function loadPlanStacks(
+  files: readonly string[],
+  options: {cwd: string; tiers?: TierCatalog; platform?: string},
+): Promise<Stack[]> {
+  const stacks: Stack[] = []
+  for (const file of files) {
+    const label = relative(options.cwd, resolvePath(options.cwd, file)) || file
+    stacks.push(identify(buildStack([await readPlan(resolvePath(options.cwd, file), label)], {id: label}), options))
+  }
+  return stacks
+}
+
+/**
+ * Terraform from outside the workspace says whose it is through the provider: the default tag
+ * seiketsu:client (and :tier), the account of the role it assumes, its region.
+ */
+export function identify(stack: Stack, options: {tiers?: TierCatalog; platform?: string}): Stack {
+  const tags = defaultTags(stack)
+  const clientId = tags['seiketsu:client']
+  stack.platform ??= options.platform ?? inferPlatform(stack, clientId)
+  if (!clientId) return stack
+  const provider = defaultProvider(stack)
+  const tierName = tags['seiketsu:tier']
+  const tier = tierName ? options.tiers?.[tierName] : undefined
+  const roleArn = str(at(provider?.values, 'assume_role', 'role_arn'))
+  const client: ClientContext = {
+    accountId: roleArn ? arnAccount(roleArn) : undefined,
+    id: clientId,
+    region: undefined,
+    tier,
+  }
+  stack.client = client
+  stack.kind = 'client'
+  return stack
+}
+
+/** The platform prefix from the client key alias (alias/<platform>/<client>). */
+function inferPlatform(stack: Stack, clientId: string | undefined): string | undefined {
+  if (!clientId) return undefined
+  for (const alias of resourcesOf(stack, 'aws_kms_alias')) {
+    const match = /^alias\/([^/]+)\/(.+)$/.exec(str(alias.values.name) ?? '')
+    if (match && match[2] === clientId) return match[1]
+  }
+  return undefined
+}
+
+function escapeRegExp(text: string): string {
+  return text.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+function lineAt(text: string, index: number): number {
+  let line = 1
+  for (
+    let position = text.indexOf('\n');
+    position !== -1 && position < index;
+    position = text.indexOf('\n', position + 1)
+  )
+    line++
+  return line
+}
+
+/** The line where an address is declared in a file's text (JSON, HCL or plan), when it can be found. */
+export function declarationLine(text: string, file: string, address: string): number | undefined {
+  if (!address) return undefined
+  const plain = address.replace(/^(module\.[^.]+\.)+/, '').replace(/\[[^\]]*\]$/, '')
+  const parts = plain.split('.')
+  const [kind, type, name] = parts[0] === 'data' ? ['data', parts[1], parts[2]] : ['resource', parts[0], parts[1]]
+  if (!type) return undefined
+  const planned = new RegExp(`"address"\\s*:\\s*"${escapeRegExp(address)}"`).exec(text)
+  if (planned) return lineAt(text, planned.index)
+  if (file.endsWith('.tf')) {
+    const match = new RegExp(`${kind}\\s+"${escapeRegExp(type)}"${name ? `\\s+"${escapeRegExp(name)}"` : ''}`).exec(
+      text,
+    )
+    return match ? lineAt(text, match.index) : undefined
+  }
+  const typeAt = text.search(new RegExp(`"${escapeRegExp(type)}"\\s*:`))
+  if (typeAt === -1) return undefined
+  if (!name) return lineAt(text, typeAt)
+  const nameAt = text.slice(typeAt).search(new RegExp(`"${escapeRegExp(name)}"\\s*:`))
+  return nameAt === -1 ? lineAt(text, typeAt) : lineAt(text, typeAt + nameAt)
+}
+
+/** Adds the declaration line to each finding (files read once each). */
+export async function locateFindings(findings: Finding[], cwd: string): Promise<void> {
+  const texts = new Map<string, Promise<string | undefined>>()
+  for (const finding of findings) {
+    if (!finding.file) continue
+    if (!texts.has(finding.file))
+      texts.set(
+        finding.file,
+        readFile(resolvePath(cwd, finding.file), 'utf8').catch(() => undefined),
+      )
+    const text = await texts.get(finding.file)
+    const address = finding.address.startsWith('provider.') ? '' : finding.address
+    const line =
+      text === undefined
+        ? undefined
+        : address
+          ? declarationLine(text, finding.file, address)
+          : providerLine(text, finding.address)
+    if (line !== undefined) finding.line = line
+  }
+}
+
+function providerLine(text: string, address: string): number | undefined {
+  if (!address.startsWith('provider.')) return undefined
+  const at = text.search(/"provider"\s*:|provider\s+"aws"/)
+  return at === -1 ? undefined : lineAt(text, at)
+}

@@ -1,0 +1,101 @@
+import {isObject, type JsonObject, type PlannedDocument} from './terraform.ts'
+import type {ProviderConfig, Resource} from './types.ts'
+
+/**
+ * `terraform show -json` output: its planned values are what the audit checks. Values only known
+ * after apply (ids, ARNs) are absent there, so references are taken from the plan's `configuration`
+ * (`expressions.<attr>.references`) and written back as `${address}` strings: rules that follow a
+ * reference (SG to SG, bucket to key) then work on a plan as they do on configuration.
+ */
+
+export function isPlanJson(json: unknown): json is JsonObject {
+  return isObject(json) && (isObject(json.planned_values) || Array.isArray(json.resource_changes))
+}
+
+interface ModuleValues {
+  address?: string
+  resources?: {address: string; mode: string; type: string; name: string; values?: JsonObject}[]
+  child_modules?: ModuleValues[]
+}
+
+interface ModuleConfig {
+  resources?: {address: string; mode?: string; expressions?: JsonObject}[]
+  module_calls?: Record<string, {module?: ModuleConfig}>
+}
+
+export function planToDocument(plan: JsonObject, file: string): PlannedDocument {
+  const configuration = isObject(plan.configuration) ? plan.configuration : {}
+  const expressions = new Map<string, JsonObject>()
+  collectExpressions(configuration.root_module as ModuleConfig | undefined, '', expressions)
+  const resources: Resource[] = []
+  const visit = (module: ModuleValues | undefined): void => {
+    if (!module) return
+    for (const resource of module.resources ?? []) {
+      const mode = resource.mode === 'data' ? 'data' : 'managed'
+      const values = {...resource.values}
+      const config = expressions.get(resource.address.replace(/\[[^\]]*\]$/, ''))
+      const modulePrefix = module.address ? `${module.address}.` : ''
+      if (config) mergeReferences(values, config, modulePrefix)
+      resources.push({address: resource.address, file, mode, name: resource.name, type: resource.type, values})
+    }
+    for (const child of module.child_modules ?? []) visit(child)
+  }
+  visit((plan.planned_values as {root_module?: ModuleValues} | undefined)?.root_module)
+  return {file, planned: {providers: planProviders(configuration, file), resources}}
+}
+
+function collectExpressions(module: ModuleConfig | undefined, prefix: string, into: Map<string, JsonObject>): void {
+  if (!module) return
+  for (const resource of module.resources ?? [])
+    if (resource.expressions) into.set(`${prefix}${resource.address}`, resource.expressions)
+  for (const [name, call] of Object.entries(module.module_calls ?? {}))
+    collectExpressions(call.module, `${prefix}module.${name}.`, into)
+}
+
+/** An expression of the plan's configuration as the value it was written as. */
+function expressionValue(expression: unknown, modulePrefix: string): unknown {
+  if (Array.isArray(expression)) return expression.map((item) => expressionValue(item, modulePrefix))
+  if (!isObject(expression)) return undefined
+  if ('constant_value' in expression) return expression.constant_value
+  if (Array.isArray(expression.references)) {
+    // Terraform lists `aws_x.y.id` and `aws_x.y`: keep the most specific form of each.
+    const all = expression.references as string[]
+    const refs = all
+      .filter((ref) => !all.some((other) => other !== ref && other.startsWith(`${ref}.`)))
+      .map((ref) => `\${${modulePrefix}${ref}}`)
+    return refs.length === 1 ? refs[0] : refs
+  }
+  return Object.fromEntries(
+    Object.entries(expression).map(([key, value]) => [key, expressionValue(value, modulePrefix)]),
+  )
+}
+
+/** Fills in, from the configuration, values the plan does not know yet (references, unknowns). */
+function mergeReferences(values: JsonObject, expressions: JsonObject, modulePrefix: string): void {
+  for (const [key, expression] of Object.entries(expressions)) {
+    const planned = values[key]
+    if (planned === undefined || planned === null) {
+      const value = expressionValue(expression, modulePrefix)
+      if (value !== undefined) values[key] = value
+    } else if (Array.isArray(planned) && Array.isArray(expression)) {
+      planned.forEach((item, index) => {
+        if (isObject(item) && isObject(expression[index]))
+          mergeReferences(item, expression[index] as JsonObject, modulePrefix)
+      })
+    } else if (isObject(planned) && isObject(expression) && !('constant_value' in expression)) {
+      mergeReferences(planned, expression, modulePrefix)
+    }
+  }
+}
+
+function planProviders(configuration: JsonObject, file: string): ProviderConfig[] {
+  const configs = isObject(configuration.provider_config) ? configuration.provider_config : {}
+  return Object.entries(configs).flatMap(([key, config]) => {
+    if (!isObject(config)) return []
+    const name = typeof config.name === 'string' ? config.name : key.split('.')[0]!
+    const alias = typeof config.alias === 'string' ? config.alias : undefined
+    // Blocks come as lists (assume_role: [{role_arn: …}]); at() and block() read either shape.
+    const values = (expressionValue(config.expressions ?? {}, '') ?? {}) as JsonObject
+    return [{alias, file, key: alias ? `${name}.${alias}` : name, name, values}]
+  })
+}

@@ -1,0 +1,191 @@
+import {CLIENT_ROLES} from '../../naming.ts'
+import {hasWildcardPrincipal, policyStatements, type Statement} from '../policies.ts'
+import {blocks, resourcesOf, str, strings} from '../terraform.ts'
+import type {Resource, Rule, Stack} from '../types.ts'
+import {DESIGN, resourceRule, stackRule} from './kit.ts'
+
+const POLICY_TYPES = [
+  'aws_iam_policy',
+  'aws_iam_role_policy',
+  'aws_iam_user_policy',
+  'aws_iam_group_policy',
+  'aws_iam_role',
+]
+const ATTACHMENT_TYPES = [
+  'aws_iam_role_policy_attachment',
+  'aws_iam_policy_attachment',
+  'aws_iam_user_policy_attachment',
+  'aws_iam_group_policy_attachment',
+  'aws_iam_role',
+]
+/** Resource policies outside S3 and KMS (which have rules of their own). */
+const RESOURCE_POLICY_TYPES = [
+  'aws_sns_topic_policy',
+  'aws_sns_topic',
+  'aws_sqs_queue_policy',
+  'aws_sqs_queue',
+  'aws_secretsmanager_secret_policy',
+  'aws_secretsmanager_secret',
+  'aws_ecr_repository_policy',
+  'aws_cloudwatch_log_resource_policy',
+]
+const ADMIN_POLICIES = /:policy\/(AdministratorAccess|IAMFullAccess|PowerUserAccess)$/
+
+/**
+ * Actions that AWS authorizes only on Resource "*" (they have no resource-level permissions): a
+ * wildcard resource is the only way to grant them.
+ */
+const RESOURCELESS_ACTIONS = [
+  /^ecr:GetAuthorizationToken$/,
+  /^cloudwatch:(PutMetricData|GetMetricData|GetMetricStatistics|ListMetrics|DescribeAlarms?\w*)$/,
+  /^logs:(DescribeLogGroups|DescribeQueries|GetLogDelivery|ListLogDeliveries|DescribeResourcePolicies)$/,
+  /^xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)$/,
+  /^ec2:Describe\w+$/,
+  /^sts:GetCallerIdentity$/,
+  /^kms:ListAliases$/,
+  /^secretsmanager:(ListSecrets|GetRandomPassword)$/,
+  /^s3:ListAllMyBuckets$/,
+  /^tag:GetResources$/,
+  /^ce:\w+$/,
+  /^ecs:(DescribeClusters|ListClusters|CreateCluster|RegisterTaskDefinition|DeregisterTaskDefinition|DescribeTaskDefinition|ListTaskDefinitions)$/,
+  /^elasticloadbalancing:Describe\w+$/,
+  /^rds:Describe\w+$/,
+  /^elasticache:Describe\w+$/,
+  /^application-autoscaling:Describe\w+$/,
+  /^organizations:(DescribeOrganization|ListAccounts|ListRoots|ListCreateAccountStatus|ListAWSServiceAccessForOrganization|ListDelegatedAdministrators|ListPolicies|CreateAccount|EnableAWSServiceAccess)$/,
+]
+
+/** The policy documents a resource carries (inline role policies included). */
+function policiesOf(resource: Resource): unknown[] {
+  if (resource.type === 'aws_iam_role') return blocks(resource.values.inline_policy).map((inline) => inline.policy)
+  return [resource.values.policy]
+}
+
+function allowStatements(stack: Stack, resource: Resource): Statement[] {
+  return policiesOf(resource).flatMap((policy) => {
+    const result = policyStatements(stack, policy)
+    return result.kind === 'statements' ? result.statements.filter((statement) => statement.effect === 'Allow') : []
+  })
+}
+
+export const iamRules: Rule[] = [
+  resourceRule({
+    check(resource, stack) {
+      return allowStatements(stack, resource).flatMap((statement) => {
+        const wild = statement.actions.filter((action) => action === '*' || /^[\w-]+:\*$/.test(action))
+        const problems = wild.length > 0 ? [`allows wildcard action(s) ${wild.join(', ')}`] : []
+        if (statement.notActions.length > 0) problems.push('allows NotAction: every action but the listed ones')
+        return problems
+      })
+    },
+    domain: 'iam',
+    equivalents: {checkov: ['CKV_AWS_62', 'CKV_AWS_63', 'CKV_AWS_289'], trivy: ['AVD-AWS-0057']},
+    id: 'SKT-IAM-001',
+    remediation: 'List the actions each role needs; never "*" or "<service>:*".',
+    requirement: `${DESIGN}: IAM — SeiketsuClientAdmin, SeiketsuClientApp, SeiketsuClientReadOnly with explicit resource ARNs, no wildcards.`,
+    resourceTypes: POLICY_TYPES,
+    severity: 'high',
+    title: 'IAM policies name their actions',
+  }),
+  resourceRule({
+    check(resource, stack) {
+      return allowStatements(stack, resource).flatMap((statement) => {
+        if (!statement.resources.includes('*') && statement.notResources.length === 0) return []
+        if (statement.notResources.length > 0) return ['allows NotResource: every resource but the listed ones']
+        const scoped = statement.actions.filter(
+          (action) => !RESOURCELESS_ACTIONS.some((pattern) => pattern.test(action)),
+        )
+        return scoped.length > 0 ? [`allows ${scoped.join(', ')} on Resource "*"`] : []
+      })
+    },
+    domain: 'iam',
+    equivalents: {checkov: ['CKV_AWS_355', 'CKV_AWS_290'], trivy: ['AVD-AWS-0057']},
+    id: 'SKT-IAM-002',
+    remediation:
+      'Name the resource ARNs (the client bucket, key, secrets, log groups); "*" only for actions that support nothing else.',
+    requirement: `${DESIGN}: IAM — explicit resource ARNs, no wildcards.`,
+    resourceTypes: POLICY_TYPES,
+    severity: 'high',
+    title: 'IAM policies name their resources',
+  }),
+  resourceRule({
+    check(role, stack) {
+      const result = policyStatements(stack, role.values.assume_role_policy)
+      if (result.kind !== 'statements') return undefined
+      return result.statements
+        .filter((statement) => statement.effect === 'Allow')
+        .flatMap((statement) => {
+          const problems: string[] = []
+          if (hasWildcardPrincipal(statement))
+            problems.push('the trust policy lets any principal ("*") assume the role')
+          const services = statement.principals.filter((p) => p.type === 'Service').flatMap((p) => p.identifiers)
+          if (services.some((service) => service.includes('*')))
+            problems.push('the trust policy trusts a wildcard service')
+          return problems
+        })
+    },
+    domain: 'iam',
+    equivalents: {checkov: ['CKV_AWS_60', 'CKV_AWS_61'], trivy: []},
+    id: 'SKT-IAM-003',
+    remediation: 'Trust named principals only (the service, or the platform account’s role).',
+    requirement: `${DESIGN}: IAM — least privilege; seed: IAM Security Model.`,
+    resourceTypes: ['aws_iam_role'],
+    severity: 'high',
+    title: 'Role trust policies name who may assume them',
+  }),
+  resourceRule({
+    check(resource) {
+      const arns =
+        resource.type === 'aws_iam_role'
+          ? strings(resource.values.managed_policy_arns)
+          : strings(resource.values.policy_arn)
+      return arns.filter((arn) => ADMIN_POLICIES.test(arn)).map((arn) => `attaches ${arn}`)
+    },
+    domain: 'iam',
+    equivalents: {checkov: ['CKV_AWS_274', 'CKV2_AWS_40', 'CKV2_AWS_56'], trivy: []},
+    id: 'SKT-IAM-004',
+    remediation: 'Replace the AWS-managed admin policy with a policy listing the actions and resources the role needs.',
+    requirement: `${DESIGN}: IAM — explicit resource ARNs, no wildcards.`,
+    resourceTypes: ATTACHMENT_TYPES,
+    severity: 'critical',
+    title: 'No administrator-equivalent managed policies',
+  }),
+  resourceRule({
+    check(resource, stack) {
+      const result = policyStatements(stack, resource.values.policy)
+      if (result.kind !== 'statements') return undefined
+      return result.statements
+        .filter(
+          (statement) =>
+            statement.effect === 'Allow' && hasWildcardPrincipal(statement) && statement.conditions.length === 0,
+        )
+        .map(() => 'the resource policy allows any principal ("*") without a condition')
+    },
+    domain: 'iam',
+    equivalents: {checkov: [], trivy: []},
+    id: 'SKT-IAM-006',
+    remediation:
+      'Name the principals (a service with aws:SourceAccount, or the client\'s roles); never Allow "*" unconditionally.',
+    requirement: `${DESIGN}: IAM — least privilege; seed: complete data separation.`,
+    resourceTypes: RESOURCE_POLICY_TYPES,
+    severity: 'critical',
+    title: 'Resource policies grant nothing to everyone',
+  }),
+  stackRule({
+    check(stack) {
+      const names = resourcesOf(stack, 'aws_iam_role').map((role) => str(role.values.name) ?? '')
+      return CLIENT_ROLES.filter((role) => !names.includes(role)).map((role) => ({
+        address: 'aws_iam_role',
+        message: `no ${role} role`,
+      }))
+    },
+    domain: 'iam',
+    equivalents: {checkov: [], trivy: []},
+    id: 'SKT-IAM-005',
+    remediation: `Create the client roles ${CLIENT_ROLES.join(', ')} with explicit, least-privilege policies.`,
+    requirement: `${DESIGN}: IAM — SeiketsuClientAdmin, SeiketsuClientApp, SeiketsuClientReadOnly.`,
+    resourceTypes: ['aws_iam_role'],
+    severity: 'medium',
+    title: 'The client roles exist',
+  }),
+]

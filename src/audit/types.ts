@@ -1,0 +1,181 @@
+import type {Tier} from '../tiers/tiers.ts'
+
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const
+export type Severity = (typeof SEVERITIES)[number]
+
+/** 0 for low … 3 for critical: comparisons against --fail-on. */
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity)
+}
+
+export function atOrAbove(severity: Severity, threshold: Severity): boolean {
+  return severityRank(severity) >= severityRank(threshold)
+}
+
+/** One Terraform resource or data source, whatever shape its file gave it. */
+export interface Resource {
+  /** `aws_db_instance.main`, `data.aws_iam_policy_document.key`, `module.net.aws_vpc.main`. */
+  address: string
+  type: string
+  name: string
+  mode: 'managed' | 'data'
+  /** The body: attributes as written; nested blocks stay objects or lists (read them with `blocks()`). */
+  values: Record<string, unknown>
+  /** The file it was read from (relative to where the audit looked). */
+  file: string
+}
+
+export interface ProviderConfig {
+  /** `aws` or `aws.dr` (name plus alias): what a resource's `provider` attribute names. */
+  key: string
+  name: string
+  alias?: string
+  values: Record<string, unknown>
+  file: string
+}
+
+/** What the audit knows about the client a stack belongs to (from the registry, or the stack's own tags). */
+export interface ClientContext {
+  id: string
+  accountId?: string
+  cidr?: string
+  region?: string
+  drRegion?: string
+  tier?: Tier
+  /** Integrations that hold credentials and must each have a secret. Undefined: unknown. */
+  secretIntegrations?: string[]
+}
+
+export type StackKind = 'client' | 'platform' | 'other'
+
+/** One Terraform configuration (a folder, a synthesized stack, a plan): what rules look at. */
+export interface Stack {
+  /** The client id, `platform`, or the folder / file the configuration came from. */
+  id: string
+  kind: StackKind
+  /** The main file (where stack-level findings point). */
+  file: string
+  /** The workspace's platform name (resource prefix), when known. */
+  platform?: string
+  client?: ClientContext
+  resources: Resource[]
+  providers: ProviderConfig[]
+  /** Other top-level blocks (variable, output, locals, terraform) by name, as written. */
+  blocks: Record<string, unknown>
+  byAddress: Map<string, Resource>
+  byType: Map<string, Resource[]>
+}
+
+/** What a check reports: the resource address it is about and what is wrong. */
+export interface Violation {
+  address: string
+  message: string
+  file?: string
+}
+
+interface RuleBase {
+  /** Our own scheme: SKT-<DOMAIN>-NNN. */
+  id: string
+  title: string
+  severity: Severity
+  /** Rule file / domain: network, edge, compute, … */
+  domain: string
+  /** Resource types the rule looks at (or, for stack rules, the types it requires). */
+  resourceTypes: string[]
+  /** The seed / DESIGN.md requirement the rule enforces. */
+  requirement: string
+  /** Peer checks it corresponds to, where one exists (ours may be stricter). */
+  equivalents: {checkov: string[]; trivy: string[]}
+  remediation: string
+}
+
+/** Evaluated once per resource of `resourceTypes`; returns what is wrong with it (nothing: passed). */
+export interface ResourceRule extends RuleBase {
+  scope: 'resource'
+  check(resource: Resource, stack: Stack): string | string[] | undefined
+}
+
+/** Evaluated once per client stack (things a client stack must contain). */
+export interface StackRule extends RuleBase {
+  scope: 'stack'
+  /** Kinds of stack it runs on (default: client stacks only). */
+  kinds?: StackKind[]
+  check(stack: Stack): Violation[]
+}
+
+/** Evaluated once over every client stack of the run (isolation between clients). */
+export interface FleetRule extends RuleBase {
+  scope: 'fleet'
+  check(stacks: Stack[]): (Violation & {stack: Stack})[]
+}
+
+export type Rule = ResourceRule | StackRule | FleetRule
+
+export interface Suppression {
+  rule: string
+  /** A client id or `*`. */
+  client: string
+  resource: string
+  reason: string
+  /** YYYY-MM-DD: the last day it suppresses. */
+  expires: string
+  /** Line in audit-exceptions.yaml. */
+  line?: number
+}
+
+export interface Finding {
+  ruleId: string
+  severity: Severity
+  title: string
+  /** The client whose stack holds the resource (absent for Terraform that names no client). */
+  client?: string
+  stack: string
+  file: string
+  /** Line of the resource in the file, when it could be found. */
+  line?: number
+  address: string
+  message: string
+  suppressed?: {reason: string; expires: string}
+}
+
+/** A (rule, resource) pair that was evaluated: one JUnit test case. */
+export interface Check {
+  ruleId: string
+  stack: string
+  file: string
+  address: string
+  passed: boolean
+}
+
+export interface RuleSummary {
+  id: string
+  title: string
+  severity: Severity
+  domain: string
+  scope: Rule['scope']
+  resourceTypes: string[]
+  requirement: string
+  equivalents: {checkov: string[]; trivy: string[]}
+  remediation: string
+}
+
+export interface AuditReport {
+  failOn: Severity
+  /** True when no unsuppressed finding is at or above failOn. */
+  passed: boolean
+  stacks: {id: string; kind: StackKind; client?: string; file: string; resources: number}[]
+  findings: Finding[]
+  rules: RuleSummary[]
+  checks: Check[]
+  suppressions: {applied: number; expired: Suppression[]; unused: Suppression[]}
+  counts: {
+    stacks: number
+    resources: number
+    rules: number
+    checks: number
+    findings: number
+    unsuppressed: number
+    suppressed: number
+    bySeverity: Record<Severity, number>
+  }
+}
