@@ -63,10 +63,22 @@ export function draftDifferences(
   compare('residency', existing.residency, draft.residency)
   compare('region', existing.region, draft.region)
   compare('accountId', existing.accountId, draft.accountId)
-  compare('integrations', normalizeIntegrations(existing.integrations), normalizeIntegrations(draft.integrations))
+  compare('integrations', describeIntegrations(existing.integrations), describeIntegrations(draft.integrations))
   if (draft.cidr !== undefined) compare('cidr', existing.cidr, draft.cidr)
   if (draft.drRegion !== undefined) compare('drRegion', existing.drRegion, draft.drRegion)
   return differences
+}
+
+/** The enabled integrations with their settings, as a reviewer reads them: `elevenlabs (voiceId=rachel), twilio`. */
+export function describeIntegrations(integrations: Partial<Record<IntegrationName, Integration>>): string {
+  const enabled = Object.entries(normalizeIntegrations(integrations)).filter(([, integration]) => integration.enabled)
+  if (enabled.length === 0) return 'none'
+  return enabled
+    .map(([name, {settings}]) => {
+      const pairs = Object.entries(settings).map(([key, value]) => `${key}=${value}`)
+      return pairs.length > 0 ? `${name} (${pairs.join(', ')})` : name
+    })
+    .join(', ')
 }
 
 /** Every integration, in catalogue order, with enabled and settings spelled out. */

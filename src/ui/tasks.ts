@@ -43,7 +43,8 @@ export async function runTasks<Ctx extends object>(
     fallbackRenderer: 'simple',
     registerSignalListeners: false,
     renderer,
-    rendererOptions: {collapseErrors: false, showErrorMessage: true},
+    // The command reports a failure once, as its error (or its summary table); not a second time here.
+    rendererOptions: {collapseErrors: false, showErrorMessage: false},
   })
   return list.run()
 }

@@ -22,6 +22,8 @@ export const cidrField = z
 /** DNS-safe, usable in bucket names, role names and file names. */
 export const CLIENT_ID_PATTERN = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/
 
+export const RESERVED_CLIENT_IDS = ['platform', 'rules', 'trail']
+
 export const clientIdField = z
   .string()
   .regex(CLIENT_ID_PATTERN, {
@@ -29,6 +31,7 @@ export const clientIdField = z
       '3-32 characters: lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen',
   })
   .refine((id) => !id.includes('--'), {error: 'must not contain two hyphens in a row'})
-  .refine((id) => id !== 'platform', {error: "'platform' is the name of the platform stack"})
+  // Ids that other words of the command line already mean: the platform stack, `audit rules`, `audit trail`.
+  .refine((id) => !RESERVED_CLIENT_IDS.includes(id), {error: `${RESERVED_CLIENT_IDS.join(', ')} are reserved words`})
 
 export const isoTimestampField = z.iso.datetime({error: 'must be an ISO-8601 UTC timestamp'})

@@ -60,7 +60,12 @@ describe('seiketsu cost estimate', () => {
       resource: 'aws_nat_gateway',
       unit: 'hour',
     })
-    expect(clients[0]!.priceFiles).to.deep.equal(['templates/prices/us-east-1.yaml', 'templates/prices/usage.yaml'])
+    // The DR resources (backup key, replica bucket) are priced with the DR region's own table.
+    expect(clients[0]!.priceFiles).to.deep.equal([
+      'templates/prices/us-east-1.yaml',
+      'templates/prices/us-west-2.yaml',
+      'templates/prices/usage.yaml',
+    ])
   })
 
   it('prints a table for people and CSV with exact amounts', async () => {

@@ -1,0 +1,286 @@
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join, relative} from 'node:path'
+
+import {SeiketsuError, ExitCode} from '../errors.ts'
+import {addClients, type AddOutcome, type ClientDraft, type DraftSource} from '../registry/changes.ts'
+import {SECRET_INTEGRATIONS, type ClientManifest} from '../registry/manifest.ts'
+import {loadRegistry, serializeManifest} from '../registry/registry.ts'
+import {runTasks} from '../ui/tasks.ts'
+import type {PlanRun} from '../terraform/plan.ts'
+import type {ProvisionCandidate, ProvisionRun} from '../terraform/provision.ts'
+import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
+
+export interface OnboardedClient {
+  id: string
+  created: boolean
+  manifest: string
+  cidr: string
+  region: string
+  drRegion: string
+  accountId: string | null
+  tier: {name: string; monthlyBudgetUsd: number; monthlyPriceUsd: number}
+  /** Monthly cost estimate from the synthesized stack (exact decimal strings). */
+  estimate?: {monthly: string; currency: 'USD'}
+  /** Why there is no estimate (e.g. no price table for the region). */
+  estimateUnavailable?: string
+  stack?: {file: string; resources: number}
+  /** With --dry-run: the manifest text that would be written. */
+  manifestPreview?: string
+  audit?: {passed: boolean; findings: number}
+  signingKeys?: {created: boolean; deferred?: string}
+}
+
+export interface OnboardResult {
+  dryRun: boolean
+  clients: OnboardedClient[]
+  next: string[]
+  /** With --plan or --apply: what terraform would change (as `seiketsu plan --json`). */
+  plan?: PlanRun
+  /** With --apply: what was applied (as `seiketsu provision --json`). */
+  provision?: ProvisionRun
+  /** The exit code the plan / apply asks for (0 when neither ran). */
+  exitCode: number
+}
+
+export interface OnboardOptions {
+  command: string
+  dryRun: boolean
+  json: boolean
+  /** Plan the new clients' stacks with terraform after the audit. */
+  plan?: boolean
+  /** Plan, then apply those plans (implies plan). */
+  apply?: boolean
+  terraformBin?: string
+  /** Asked before applying, with what would be applied; onboard --apply --yes answers true. */
+  confirmApply?: (candidates: readonly ProvisionCandidate[]) => Promise<boolean>
+  notify?: (message: string) => void
+}
+
+interface OnboardContext {
+  dryRun: boolean
+  outcomes: AddOutcome[]
+  results: OnboardedClient[]
+}
+
+/**
+ * The seed's onboarding procedure as a task list: validate → allocate the CIDR and names → write
+ * the manifests → synthesize the stacks → audit them → estimate. Rerunning it after a crash
+ * completes it: the manifest write is the commit point, and every later step is idempotent.
+ */
+export async function onboardClients(
+  workspace: Workspace,
+  drafts: {draft: ClientDraft; source: DraftSource}[],
+  options: OnboardOptions,
+): Promise<OnboardResult> {
+  // Validation runs before the task list: bad input is reported once, as the command's error, and
+  // nothing is written. The allocation shown here is a preview; the write allocates under the lock.
+  const preview = await addClients(workspace, drafts, {command: options.command}, {dryRun: true})
+  const context: OnboardContext = {dryRun: options.dryRun, outcomes: preview, results: []}
+  const label = drafts.length === 1 ? drafts[0]!.draft.id : `${drafts.length} clients`
+  const fresh = preview.filter((outcome) => outcome.created)
+  await runTasks<OnboardContext>(
+    [
+      {task: () => undefined, title: `Validated ${label}`},
+      {
+        task: () => undefined,
+        title:
+          fresh.length === 0
+            ? 'Already in the registry: nothing to allocate'
+            : `Allocated ${fresh.map((o) => `${o.client.id} ${o.client.cidr}`).join(', ')}`,
+      },
+      {
+        enabled: () => !options.dryRun,
+        task: async (ctx, task) => {
+          // Under the registry lock: the allocation above was a preview; this one is authoritative.
+          ctx.outcomes = await addClients(workspace, drafts, {command: options.command})
+          const written = ctx.outcomes.filter((outcome) => outcome.created).map((outcome) => outcome.file)
+          task.title = written.length > 0 ? `Wrote ${written.join(', ')}` : 'Manifests unchanged (same input as before)'
+        },
+        title: 'Write the manifest',
+      },
+      {
+        enabled: () => !options.dryRun,
+        task: async (ctx, task) => {
+          const {ensureSigningKeys} = await import('../keys/signing-keys.ts')
+          for (const outcome of ctx.outcomes) {
+            const keys = await ensureSigningKeys(workspace, outcome.client, {command: options.command})
+            resultFor(ctx, workspace, outcome).signingKeys = keys.deferred
+              ? {created: false, deferred: keys.deferred}
+              : {created: keys.created}
+          }
+          task.title = 'Token signing keys ready'
+        },
+        title: 'Create the token signing keys',
+      },
+      {
+        task: async (ctx, task) => {
+          const {synthesizeStacks} = await import('../stacks/synth.ts')
+          if (options.dryRun) {
+            // Synthesize into a scratch folder: the operator sees the stack without the workspace changing.
+            const scratch = await mkdtemp(join(tmpdir(), 'seiketsu-onboard-'))
+            try {
+              const clients = ctx.outcomes.map((outcome) => outcome.client)
+              const stacks = await synthesizeStacks(workspace, clients, {includePlatform: false, outDir: scratch})
+              for (const stack of stacks) {
+                const outcome = ctx.outcomes.find((o) => o.client.id === stack.id)!
+                const file = join(workspacePaths(workspace.root).out, 'stacks', stack.id, 'cdk.tf.json')
+                resultFor(ctx, workspace, outcome).stack = {file, resources: stack.resources}
+              }
+              task.title = `Would synthesize ${stacks.map((s) => `${s.id} (${s.resources} resources)`).join(', ')}`
+            } finally {
+              await rm(scratch, {force: true, recursive: true})
+            }
+            return
+          }
+          const registry = await loadRegistry(workspace)
+          const clients = ctx.outcomes.map((outcome) => registry.get(outcome.client.id))
+          const stacks = await synthesizeStacks(workspace, clients, {allClients: registry.clients})
+          for (const stack of stacks.filter((s) => s.kind === 'client')) {
+            const outcome = ctx.outcomes.find((o) => o.client.id === stack.id)!
+            resultFor(ctx, workspace, outcome).stack = {file: stack.file, resources: stack.resources}
+          }
+          task.title = `Synthesized ${stacks.map((s) => `${s.id} (${s.resources} resources)`).join(', ')}`
+        },
+        title: 'Synthesize the stack',
+      },
+      {
+        enabled: () => !options.dryRun,
+        task: async (ctx, task) => {
+          const {auditWorkspace} = await import('../audit/audit.ts')
+          const report = await auditWorkspace(workspace, {ids: ctx.outcomes.map((o) => o.client.id)})
+          for (const outcome of ctx.outcomes) {
+            const findings = report.findings.filter((f) => f.client === outcome.client.id && !f.suppressed)
+            resultFor(ctx, workspace, outcome).audit = {findings: findings.length, passed: findings.length === 0}
+          }
+          task.title = report.passed
+            ? `Audited: no finding in ${report.counts.checks} checks`
+            : `Audit: ${report.counts.unsuppressed} findings`
+          if (!report.passed)
+            throw new SeiketsuError(
+              `The new stack fails the audit (${report.counts.unsuppressed} findings): seiketsu audit ${ctx.outcomes.map((o) => o.client.id).join(' ')} shows them`,
+              ExitCode.Policy,
+              {code: 'AUDIT_FAILED', details: {findings: report.findings}},
+            )
+        },
+        title: 'Audit the stack',
+      },
+      {
+        enabled: () => !options.dryRun,
+        task: async (ctx, task) => {
+          const [{estimateClient}, {decimal, displayAmount}] = await Promise.all([
+            import('../cost/client-estimate.ts'),
+            import('../cost/money.ts'),
+          ])
+          const missing: string[] = []
+          for (const outcome of ctx.outcomes) {
+            // The estimate informs; a region without a price table must not undo an onboarding.
+            try {
+              const estimate = await estimateClient(workspace, outcome.client)
+              resultFor(ctx, workspace, outcome).estimate = {
+                currency: 'USD',
+                monthly: displayAmount(decimal(estimate.monthly)),
+              }
+            } catch (error) {
+              resultFor(ctx, workspace, outcome).estimateUnavailable = (error as Error).message
+              missing.push(outcome.client.id)
+            }
+          }
+          task.title =
+            missing.length === 0
+              ? 'Estimated the monthly cost'
+              : `Estimated the monthly cost (not for ${missing.join(', ')})`
+        },
+        title: 'Estimate the monthly cost',
+      },
+    ],
+    {ctx: context, json: options.json},
+  )
+  for (const outcome of context.outcomes) resultFor(context, workspace, outcome)
+  const clients = context.outcomes.map((outcome) => outcome.client)
+  const ids = clients.map((client) => client.id).join(' ')
+  const result: OnboardResult = {clients: context.results, dryRun: options.dryRun, exitCode: 0, next: []}
+  if (!options.dryRun && (options.plan || options.apply)) {
+    const [{planClients, provisionClients}, {openTerraform}] = await Promise.all([
+      import('../terraform/clients.ts'),
+      import('../terraform/session.ts'),
+    ])
+    const terraform = await openTerraform(workspace, {terraformBin: options.terraformBin})
+    const common = {notify: options.notify, progress: !options.json, terraform}
+    result.plan = await planClients(workspace, clients, {...common, synth: false})
+    result.exitCode = result.plan.exitCode
+    if (options.apply && result.plan.exitCode === 0)
+      result.provision = await provisionClients(workspace, clients, {
+        ...common,
+        confirm: options.confirmApply ?? (async () => false),
+      })
+    if (result.provision) result.exitCode = result.provision.exitCode
+  }
+  result.next = options.dryRun
+    ? ['seiketsu onboard … again without --dry-run']
+    : [
+        ...(result.plan ? [] : [`seiketsu plan ${ids}`]),
+        ...(result.provision ? [] : [`seiketsu provision ${ids}`]),
+        ...secretCommands(clients),
+      ]
+  return result
+}
+
+function resultFor(ctx: OnboardContext, workspace: Workspace, outcome: AddOutcome): OnboardedClient {
+  const existing = ctx.results.find((result) => result.id === outcome.client.id)
+  if (existing) return existing
+  const tier = workspace.tiers[outcome.client.tier]!
+  const result: OnboardedClient = {
+    accountId: outcome.client.accountId,
+    cidr: outcome.client.cidr,
+    created: outcome.created,
+    drRegion: outcome.client.drRegion,
+    id: outcome.client.id,
+    manifest: outcome.file,
+    region: outcome.client.region,
+    tier: {monthlyBudgetUsd: tier.monthlyBudgetUsd, monthlyPriceUsd: tier.monthlyPriceUsd, name: tier.name},
+  }
+  if (ctx.dryRun && outcome.created) result.manifestPreview = serializeManifest(outcome.client)
+  ctx.results.push(result)
+  return result
+}
+
+function secretCommands(clients: ClientManifest[]): string[] {
+  return clients.flatMap((client) =>
+    SECRET_INTEGRATIONS.filter((name) => client.integrations[name]?.enabled).map(
+      (name) => `seiketsu secrets set ${client.id} ${name}`,
+    ),
+  )
+}
+
+/** What an operator reads at the end: what was created, what it costs, what to run next. */
+export function renderOnboardSummary(result: OnboardResult, workspace: Workspace): string {
+  const lines: string[] = ['']
+  for (const client of result.clients) {
+    const verb = result.dryRun ? 'would onboard' : client.created ? 'onboarded' : 'already onboarded'
+    lines.push(`${client.id}: ${verb}`)
+    lines.push(`  manifest   ${client.manifest}${result.dryRun ? ' (not written)' : ''}`)
+    if (client.manifestPreview)
+      lines.push(
+        ...client.manifestPreview
+          .trimEnd()
+          .split('\n')
+          .map((line) => `    | ${line}`),
+      )
+    lines.push(`  network    ${client.cidr} in ${client.region} (backups to ${client.drRegion})`)
+    lines.push(
+      `  account    ${client.accountId ?? 'none yet: the platform stack creates it (seiketsu plan --platform)'}`,
+    )
+    if (client.stack)
+      lines.push(`  stack      ${relative(workspace.root, client.stack.file)} (${client.stack.resources} resources)`)
+    if (client.audit)
+      lines.push(`  audit      ${client.audit.passed ? 'passed: no finding' : `${client.audit.findings} findings`}`)
+    const tier = `${client.tier.name}: budget $${client.tier.monthlyBudgetUsd}/month, price $${client.tier.monthlyPriceUsd}/month`
+    lines.push(`  tier       ${tier}`)
+    if (client.estimateUnavailable) lines.push(`  estimate   unavailable: ${client.estimateUnavailable}`)
+    if (client.estimate)
+      lines.push(`  estimate   $${client.estimate.monthly}/month (seiketsu cost estimate ${client.id})`)
+  }
+  if (result.next.length > 0) lines.push('', 'Next:', ...result.next.map((command) => `  ${command}`))
+  return lines.join('\n')
+}
