@@ -6,12 +6,13 @@ import {firstTerraformError, lockIdFrom} from './diagnostics.ts'
 import {planExitCode, type PlanExitOptions, type PlanStatus} from './exit-codes.ts'
 import {DEFAULT_CONCURRENCY, runOverStacks, type FleetOptions, type LockedState, type StackWork} from './fleet.ts'
 import {providerFingerprint} from './init-gate.ts'
-import {planFilesOf, removeSavedPlan, sha256File, writePlanRecord} from './plan-files.ts'
+import {planFilesOf, removeRunPlanFiles, removeSavedPlan, sha256File, writePlanRecord} from './plan-files.ts'
 import {summarizePlan, type PlanSummary, type ResourceChange} from './plan-summary.ts'
 import type {TerraformOutcome} from './processes.ts'
 import type {TerraformSession, TerraformStack} from './session.ts'
+import {describeBusyStack, tryLockStack} from './stack-lock.ts'
 
-export type PlanStep = 'stack' | 'init' | 'plan' | 'show'
+export type PlanStep = 'lock' | 'stack' | 'init' | 'plan' | 'show'
 
 /** One stack's plan, as `seiketsu plan --json` reports it. */
 export interface StackPlanResult {
@@ -86,11 +87,36 @@ export async function planStacks(
   }
 }
 
-/** One stack, start to finish. Never throws for a terraform problem: it becomes the stack's status. */
+/**
+ * One stack, start to finish, holding the stack's lock: a stack that another plan or provision
+ * holds fails at once (its saved plan and log are left to that run). Never throws for a terraform
+ * problem: it becomes the stack's status.
+ */
 export async function planStack(
   session: TerraformSession,
   stack: TerraformStack,
   step: (name: string) => void = () => {},
+): Promise<StackPlanResult> {
+  const lock = await tryLockStack(stack.dir, 'plan')
+  if ('busy' in lock)
+    return {
+      ...emptyResult(stack),
+      durationMs: 0,
+      error: `${describeBusyStack(stack.id, lock.busy)}; nothing was planned for it, try again when that has finished`,
+      status: 'failed',
+      step: 'lock',
+    }
+  try {
+    return await planLockedStack(session, stack, step)
+  } finally {
+    await lock.held.release()
+  }
+}
+
+async function planLockedStack(
+  session: TerraformSession,
+  stack: TerraformStack,
+  step: (name: string) => void,
 ): Promise<StackPlanResult> {
   const started = performance.now()
   const files = planFilesOf(stack.dir)
@@ -103,7 +129,7 @@ export async function planStack(
     return finish({...emptyResult(stack), error, status: 'failed', step: failedStep})
   }
   // A plan from an earlier run must never survive a failed new one: provision would apply it.
-  await removeSavedPlan(stack.dir)
+  await Promise.all([removeSavedPlan(stack.dir), removeRunPlanFiles(stack.dir)])
   let stackBytes: Buffer
   let fingerprint: string
   try {
