@@ -2,6 +2,7 @@ import {createHash} from 'node:crypto'
 import {readFile, writeFile} from 'node:fs/promises'
 import {performance} from 'node:perf_hooks'
 
+import {noDomainWarning, stacksWithoutDomain} from './certificate-domain.ts'
 import {firstTerraformError, lockIdFrom} from './diagnostics.ts'
 import {planExitCode, type PlanExitOptions, type PlanStatus} from './exit-codes.ts'
 import {DEFAULT_CONCURRENCY, runOverStacks, type FleetOptions, type LockedState, type StackWork} from './fleet.ts'
@@ -45,6 +46,8 @@ export interface StackPlanResult {
 
 export interface PlanRun {
   clients: StackPlanResult[]
+  /** What the operator should fix before provisioning (e.g. a certificate that can never be validated). */
+  warnings: string[]
   exitCode: number
   interrupted: boolean
   lockedStates: LockedState[]
@@ -76,6 +79,7 @@ export async function planStacks(
     skipped: (result) => result.status === 'skipped',
     title: (result) => planTitle(result),
   }
+  const warnings = (await stacksWithoutDomain(stacks)).map((stack) => noDomainWarning(stack))
   const run = await runOverStacks(session, stacks, work, options)
   return {
     clients: run.results,
@@ -84,6 +88,7 @@ export async function planStacks(
     interrupted: run.interrupted,
     lockedStates: run.lockedStates,
     terraform: {flavor: session.binary.flavor, path: session.binary.path, version: session.binary.version},
+    warnings,
   }
 }
 

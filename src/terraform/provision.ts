@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {performance} from 'node:perf_hooks'
 
 import {usageError} from '../errors.ts'
+import {refuseStacksWithoutDomain} from './certificate-domain.ts'
 import {isStalePlanError} from './diagnostics.ts'
 import {guardDestructive, parseAllowDestroy, type GuardDecision} from './destroy-guard.ts'
 import {provisionExitCode, type ProvisionStatus} from './exit-codes.ts'
@@ -77,7 +78,8 @@ export interface PreparedProvision {
 }
 
 /**
- * Checks every selected stack's saved plan before anything is applied. It takes each stack's lock
+ * Checks every selected stack's saved plan before anything is applied. A stack whose certificate
+ * can never be validated (seiketsu.yaml without `domain`) is exit 2 at once. It takes each stack's lock
  * first (exit 1 when another plan or provision holds one, nothing applied) and keeps it until
  * `release`, so no plan can replace a saved plan between this check and its apply. Each plan is
  * copied to a file of this run, and the copy must exist and match, with its stack, what
@@ -92,6 +94,7 @@ export async function prepareProvision(
     allowDestroy,
     stacks.map((stack) => stack.id),
   )
+  await refuseStacksWithoutDomain(stacks)
   const locks = await lockStacks(stacks, 'provision')
   const runId = randomUUID().slice(0, 8)
   const copies = stacks.map((stack) => runPlanFile(stack.dir, runId))
