@@ -53,6 +53,11 @@ export abstract class SeiketsuCommand<T> extends Command {
     })
   }
 
+  /** A command whose exit codes carry a meaning of their own (plan --detailed-exitcode) remaps errors here. */
+  protected exitCodeFor(code: number): number {
+    return code
+  }
+
   protected async workspace(flags: BaseFlags): Promise<Workspace> {
     return loadWorkspace(flags.workspace)
   }
@@ -61,6 +66,7 @@ export abstract class SeiketsuCommand<T> extends Command {
     // `this.exit()` inside a command: not an error, keep its code.
     if (error instanceof Errors.ExitError) throw error
     const normalized = normalizeError(error)
+    normalized.exitCode = this.exitCodeFor(normalized.exitCode)
     process.exitCode = normalized.exitCode
     if (this.jsonEnabled()) {
       this.logJson(this.toErrorJson(normalized))

@@ -1,19 +1,21 @@
 import {Args, Flags} from '@oclif/core'
 
 import {SeiketsuCommand} from '../base-command.ts'
+import {ExitCode} from '../errors.ts'
 import {loadRegistry} from '../registry/registry.ts'
 import {planClients} from '../terraform/clients.ts'
 import {fleetFlags} from '../terraform/flags.ts'
 import type {PlanRun} from '../terraform/plan.ts'
 import {renderPlanReport} from '../terraform/report.ts'
-import {parseShard, selectShard, type Shard} from '../terraform/shard.ts'
+import {parseShard, selectShard, selectStacks, type Shard} from '../terraform/shard.ts'
 
 export type PlanResult = PlanRun & {shard?: Shard; drifted?: string[]}
 
 export default class Plan extends SeiketsuCommand<PlanResult> {
   static override args = {
     ids: Args.string({
-      description: 'Client ids (default: every client not offboarded; with --drift every active one).',
+      description:
+        'Client ids, and `platform` for the management-account stack (default: every client not offboarded; with --drift every active one).',
     }),
   }
   static override description = `Synthesizes the selected clients' stacks, then for each: terraform init, plan -out=cdktf.out/stacks/<id>/plan.tfplan, show -json, then a summary of what would change. Destructive changes (a delete or replace of a database, bucket, key, cache, secret, log group, queue, topic or account) are marked in red with terraform's reason. The saved plans are what \`seiketsu provision\` applies.
@@ -47,19 +49,28 @@ The first Ctrl-C stops starting new stacks and lets running terraform stop grace
   static override strict = false
   static override summary = 'Plan the selected clients with terraform and summarize the changes.'
 
+  /**
+   * With --detailed-exitcode (and --drift) exit 2 means "changes" (or "drift"): an error must not
+   * look like one. Errors exit 1 there, as terraform's own -detailed-exitcode does.
+   */
+  protected override exitCodeFor(code: number): number {
+    const detailed = this.argv.includes('--detailed-exitcode') || this.argv.includes('--drift')
+    return detailed && code === ExitCode.Usage ? ExitCode.Failure : code
+  }
+
   async run(): Promise<PlanResult> {
     const {argv, flags} = await this.parse(Plan)
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard)
     const workspace = await this.workspace(flags)
     const registry = await loadRegistry(workspace)
-    const selected = registry.select(argv as string[], flags.drift ? ['active'] : undefined)
-    const clients = shard ? selectShard(selected, shard) : selected
+    const selected = selectStacks(registry, argv as string[], flags.drift ? ['active'] : undefined)
+    const clients = shard ? selectShard(selected.clients, shard) : selected.clients
     const run = await planClients(workspace, clients, {
       concurrency: flags.concurrency,
       detailedExitcode: flags['detailed-exitcode'],
       drift: flags.drift,
       failFast: flags['fail-fast'],
-      platform: flags.platform && (!shard || shard.index === 1),
+      platform: (flags.platform || selected.platform) && (!shard || shard.index === 1),
       notify: (message) => this.logToStderr(message),
       progress: !this.jsonEnabled(),
       synth: flags.synth,

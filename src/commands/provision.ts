@@ -6,14 +6,17 @@ import {provisionClients} from '../terraform/clients.ts'
 import {fleetFlags} from '../terraform/flags.ts'
 import type {ProvisionCandidate, ProvisionRun} from '../terraform/provision.ts'
 import {renderPendingChanges, renderProvisionReport} from '../terraform/report.ts'
-import {parseShard, selectShard, type Shard} from '../terraform/shard.ts'
+import {parseShard, selectShard, selectStacks, type Shard} from '../terraform/shard.ts'
 import {promptConfirm} from '../ui/prompt.ts'
 
 export type ProvisionResult = ProvisionRun & {shard?: Shard}
 
 export default class Provision extends SeiketsuCommand<ProvisionResult> {
   static override args = {
-    ids: Args.string({description: 'Client ids (default: every client not offboarded).'}),
+    ids: Args.string({
+      description:
+        'Client ids, and `platform` for the management-account stack (default: every client not offboarded).',
+    }),
   }
   static override description = `Applies exactly the plans \`seiketsu plan\` saved and you reviewed: terraform apply -input=false <planfile> per client, never a fresh plan. It locks each selected stack until its apply ends (a stack that another plan or provision holds is exit 1, nothing applied) and applies its own checked copy of each plan. A missing plan, or one older than its stack, is exit 2 (run seiketsu plan) and nothing is applied; so is a stack whose certificate can never be validated (set domain in seiketsu.yaml).
 A plan that deletes or replaces a stateful resource (database, bucket, key, cache, secret, log group, queue, topic, account) blocks that client (exit 3, nothing applied for it) unless --allow-destroy names each such address.
@@ -44,13 +47,13 @@ Exit codes: 0 applied; 1 a client was in use by another plan or provision; 3 a c
     const {argv, flags} = await this.parse(Provision)
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard)
     const workspace = await this.workspace(flags)
-    const selected = (await loadRegistry(workspace)).select(argv as string[])
-    const run = await provisionClients(workspace, shard ? selectShard(selected, shard) : selected, {
+    const selected = selectStacks(await loadRegistry(workspace), argv as string[])
+    const run = await provisionClients(workspace, shard ? selectShard(selected.clients, shard) : selected.clients, {
       allowDestroy: flags['allow-destroy'] ?? [],
       concurrency: flags.concurrency,
       confirm: (candidates) => this.confirm(candidates, flags.yes),
       failFast: flags['fail-fast'],
-      platform: flags.platform && (!shard || shard.index === 1),
+      platform: (flags.platform || selected.platform) && (!shard || shard.index === 1),
       notify: (message) => this.logToStderr(message),
       progress: !this.jsonEnabled(),
       terraformBin: flags['terraform-bin'],

@@ -6,8 +6,14 @@ import {PLATFORM_STACK_ID} from '../naming.ts'
 import type {ClientManifest} from '../registry/manifest.ts'
 import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
 import type {FleetOptions} from './fleet.ts'
-import {planStacks, type PlanOptions, type PlanRun} from './plan.ts'
-import {applyPlans, prepareProvision, type ProvisionCandidate, type ProvisionRun} from './provision.ts'
+import {planStacks, type PlanOptions, type PlanRun, type StackPlanResult} from './plan.ts'
+import {
+  applyPlans,
+  prepareProvision,
+  type ProvisionCandidate,
+  type ProvisionRun,
+  type StackProvisionResult,
+} from './provision.ts'
 import {openTerraform, type SessionOptions, type TerraformSession, type TerraformStack} from './session.ts'
 
 /** Where synth writes a stack: cdktf.out/stacks/<id>/cdk.tf.json. */
@@ -29,7 +35,8 @@ export async function synthesizedStacks(
   clients: readonly ClientManifest[],
   options: {platform?: boolean} = {},
 ): Promise<TerraformStack[]> {
-  const stacks = clients.map((client) => stackLocation(workspace, client.id))
+  const {ready, pending} = splitPending(clients)
+  const stacks = ready.map((client) => stackLocation(workspace, client.id))
   if (options.platform) stacks.push(stackLocation(workspace, PLATFORM_STACK_ID, 'platform'))
   const missing: string[] = []
   for (const stack of stacks) if (!(await isFile(stack.file))) missing.push(stack.id)
@@ -65,11 +72,71 @@ export async function planClients(
 ): Promise<PlanRun> {
   // The binary is checked before the (slower) synthesis, so a missing terraform fails at once.
   const terraform = options.terraform ?? (await openTerraform(workspace, options))
+  const {ready, pending} = splitPending(clients)
   const stacks =
     options.synth === false
-      ? await synthesizedStacks(workspace, clients, {platform: options.platform})
-      : await synthesize(workspace, clients, options)
-  return planStacks(terraform, stacks, options)
+      ? await synthesizedStacks(workspace, ready, {platform: options.platform})
+      : await synthesize(workspace, ready, options)
+  const run = await planStacks(terraform, stacks, options)
+  if (pending.length === 0) return run
+  return {...run, clients: sortById([...run.clients, ...pending.map((client) => skippedPlan(client.id))])}
+}
+
+/**
+ * A client whose AWS account does not exist yet has nothing terraform can plan or apply (its stack
+ * refuses to plan by design): it is skipped with that reason, and never blocks the others or the
+ * platform stack, which is what creates its account.
+ */
+export const PENDING_ACCOUNT_REASON =
+  'no AWS account yet: provision the platform stack (it creates the account), then seiketsu clients update ID --account-id …'
+
+function splitPending(clients: readonly ClientManifest[]) {
+  return {pending: clients.filter((client) => !client.accountId), ready: clients.filter((client) => client.accountId)}
+}
+
+function sortById<T extends {id: string; kind: string}>(results: T[]): T[] {
+  // Client stacks by id, the platform stack last (as the runs order them).
+  return results.sort(
+    (a, b) => Number(a.kind === 'platform') - Number(b.kind === 'platform') || a.id.localeCompare(b.id),
+  )
+}
+
+function skippedPlan(id: string): StackPlanResult {
+  const empty = {add: 0, change: 0, changes: [], destroy: 0, destructive: [], drift: [], durationMs: 0, forget: 0}
+  return {
+    ...empty,
+    error: PENDING_ACCOUNT_REASON,
+    hasChanges: false,
+    id,
+    kind: 'client',
+    log: '',
+    replace: 0,
+    status: 'skipped',
+  }
+}
+
+function skippedProvision(id: string): StackProvisionResult {
+  const empty = {
+    add: 0,
+    allowed: [],
+    blocked: [],
+    change: 0,
+    changes: [],
+    destroy: 0,
+    destructive: [],
+    durationMs: 0,
+    forget: 0,
+  }
+  return {
+    ...empty,
+    error: PENDING_ACCOUNT_REASON,
+    id,
+    kind: 'client',
+    log: '',
+    planFile: '',
+    replace: 0,
+    status: 'skipped',
+  }
 }
 
 /** Writes the selected stacks (seiketsu synth) and returns them as terraform working folders. */
@@ -108,14 +175,17 @@ export async function provisionClients(
   clients: readonly ClientManifest[],
   options: ProvisionClientsOptions,
 ): Promise<ProvisionRun> {
-  const stacks = clients.map((client) => stackLocation(workspace, client.id))
+  const {ready, pending} = splitPending(clients)
+  const stacks = ready.map((client) => stackLocation(workspace, client.id))
   if (options.platform) stacks.push(stackLocation(workspace, PLATFORM_STACK_ID, 'platform'))
   const terraform = options.terraform ?? (await openTerraform(workspace, options))
   const {candidates, release} = await prepareProvision(stacks, options.allowDestroy)
   try {
     if (!(await options.confirm(candidates)))
       throw new SeiketsuError('Nothing was applied: not confirmed', ExitCode.Failure, {code: 'NOT_CONFIRMED'})
-    return await applyPlans(terraform, candidates, options)
+    const run = await applyPlans(terraform, candidates, options)
+    if (pending.length === 0) return run
+    return {...run, clients: sortById([...run.clients, ...pending.map((client) => skippedProvision(client.id))])}
   } finally {
     await release()
   }

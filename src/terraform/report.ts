@@ -55,7 +55,9 @@ function planTally(results: readonly StackPlanResult[], drift = false): string {
   ]
   const skipped = count((result) => result.status === 'skipped' || result.status === 'interrupted')
   if (skipped > 0) parts.push(`${skipped} not planned`)
-  const next = withChanges > 0 && !drift ? '\nReview, then apply exactly these plans: seiketsu provision' : ''
+  const ids = results.filter((result) => result.hasChanges).map((result) => result.id)
+  const next =
+    withChanges > 0 && !drift ? `\nReview, then apply exactly these plans: seiketsu provision ${ids.join(' ')}` : ''
   return `${results.length} stack(s): ${parts.join(', ')}.${next}`
 }
 

@@ -1,4 +1,7 @@
 import {usageError} from '../errors.ts'
+import {PLATFORM_STACK_ID} from '../naming.ts'
+import type {ClientManifest, ClientStatus} from '../registry/manifest.ts'
+import type {Registry} from '../registry/registry.ts'
 
 export interface Shard {
   /** 1-based: shard K of N. */
@@ -28,4 +31,19 @@ export function selectShard<T extends {id: string}>(items: readonly T[], shard: 
   return [...items]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .filter((_, position) => position % shard.count === shard.index - 1)
+}
+
+/**
+ * The stacks named on the command line: client ids, and `platform` for the management-account
+ * stack. Only `platform` selects no client at all; no ids select every client (default statuses).
+ */
+export function selectStacks(
+  registry: Registry,
+  argv: readonly string[],
+  defaultStatuses?: readonly ClientStatus[],
+): {clients: ClientManifest[]; platform: boolean} {
+  const platform = argv.includes(PLATFORM_STACK_ID)
+  const ids = argv.filter((id) => id !== PLATFORM_STACK_ID)
+  if (platform && ids.length === 0) return {clients: [], platform}
+  return {clients: [...registry.select(ids, defaultStatuses)], platform}
 }

@@ -321,20 +321,42 @@ describe('seiketsu plan', () => {
       expect(existsSync(join(fleet.root, 'cdktf.out', 'stacks', 'acme', 'plan.tfplan'))).to.equal(true)
     })
 
-    it('reports a client without an AWS account as failed with terraform’s reason, planning the others', async () => {
-      const fleet = await makeFleet(['acme', 'bravo'], {withAccounts: true})
+    it('skips a client without an AWS account, so that the platform stack (which creates it) can be planned and applied', async () => {
+      const fleet = await makeFleet(['acme', 'bravo'], {domain: 'voice.example.com', withAccounts: true})
       // bravo's account is not created yet: the platform stack will create it.
       await writeFile(
         join(fleet.root, 'clients', 'bravo.yaml'),
         readFileSync(join(fleet.root, 'clients', 'bravo.yaml'), 'utf8').replace(/^accountId: .*$/m, 'accountId: null'),
       )
       const result = await fleet.run(['plan', '--platform', '--json'])
-      expect(result.exitCode).to.equal(4)
+      expect(result.exitCode, result.stderr).to.equal(0)
       const clients = byId(parseJson<PlanResult>(result))
       expect(clients.acme!.status).to.equal('planned')
       expect(clients.platform).to.include({kind: 'platform', status: 'planned'})
-      expect(clients.bravo).to.include({status: 'failed', step: 'plan'})
-      expect(clients.bravo!.error).to.contain('Client bravo has no AWS account yet')
+      expect(clients.bravo).to.include({status: 'skipped'})
+      expect(clients.bravo!.error).to.contain('no AWS account yet')
+      expect(invocationsOf(await fleet.invocations(), 'plan').map((i) => i.stack)).to.not.include('bravo')
+
+      // `platform` alone names just the management-account stack, for planning and applying.
+      const platformOnly = await fleet.run(['plan', 'platform', '--json'])
+      expect(platformOnly.exitCode, platformOnly.stderr).to.equal(0)
+      expect(parseJson<PlanResult>(platformOnly).clients.map((c) => c.id)).to.deep.equal(['platform'])
+      const applied = await fleet.run(['provision', 'platform', '--yes', '--json'])
+      expect(applied.exitCode, applied.stderr).to.equal(0)
+      expect(parseJson<PlanResult>(applied).clients.map((c) => [c.id, c.status])).to.deep.equal([
+        ['platform', 'applied'],
+      ])
+    })
+
+    it('with --detailed-exitcode or --drift an error exits 1, never the 2 of "changes"', async () => {
+      const fleet = await makeFleet(['acme'], {withAccounts: true})
+      for (const flag of ['--detailed-exitcode', '--drift']) {
+        const unknown = await fleet.run(['plan', 'nosuch', flag, '--json'])
+        expect(unknown.exitCode, flag).to.equal(1)
+        expect(parseJson<ErrorJson>(unknown).error).to.include({code: 'UNKNOWN_CLIENT', exitCode: 1})
+      }
+      const plain = await fleet.run(['plan', 'nosuch'])
+      expect(plain.exitCode).to.equal(2)
     })
   })
 })

@@ -33,9 +33,9 @@ const STANDIN_SWITCHES = [
 ]
 
 /**
- * `withAccounts` gives every client an AWS account id (synthesized stacks of clients without one
- * are refused by terraform until the platform stack has created it). `domain` sets seiketsu.yaml's
- * `domain` (without it, synthesized stacks have certificates that provision refuses).
+ * Every client has an AWS account id unless `withAccounts: false` (plan and provision skip clients
+ * whose account the platform stack has not created yet). `domain` sets seiketsu.yaml's `domain`
+ * (without it, synthesized stacks have certificates that provision refuses).
  */
 export async function makeFleet(
   ids: string[],
@@ -43,7 +43,7 @@ export async function makeFleet(
 ): Promise<Fleet> {
   const workspace = await makeWorkspace({
     clients: ids.map((id, index) =>
-      draftClient(id, options.withAccounts ? {accountId: String(222_222_222_200 + index)} : {}),
+      draftClient(id, options.withAccounts === false ? {} : {accountId: String(222_222_222_200 + index)}),
     ),
     ...(options.domain ? {configText: (text: string) => `${text.trimEnd()}\ndomain: ${options.domain}\n`} : {}),
   })
