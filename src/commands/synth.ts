@@ -9,6 +9,8 @@ import {runTasks} from '../ui/tasks.ts'
 
 export interface SynthResult {
   stacks: Pick<SynthesizedStack, 'file' | 'id' | 'kind' | 'resources'>[]
+  /** What the operator should know (clients without an AWS account yet). */
+  warnings: string[]
 }
 
 export default class Synth extends SeiketsuCommand<SynthResult> {
@@ -60,10 +62,14 @@ Unknown ids or an invalid registry: exit 2, nothing written.`
       )
     }
     const pending = clients.filter((client) => client.accountId === null).map((client) => client.id)
-    if (pending.length > 0)
-      this.warn(
-        `${pending.length === 1 ? 'Client' : `${pending.length} clients`} without an AWS account yet (${pending.slice(0, 5).join(', ')}${pending.length > 5 ? ', …' : ''}): terraform refuses their stacks until the platform stack has created the accounts and their ids are recorded (seiketsu clients update ID --account-id …).`,
-      )
-    return {stacks: stacks.map(({file, id, kind, resources}) => ({file, id, kind, resources}))}
+    const warnings =
+      pending.length === 0
+        ? []
+        : [
+            `${pending.length === 1 ? 'Client' : `${pending.length} clients`} without an AWS account yet (${pending.slice(0, 5).join(', ')}${pending.length > 5 ? ', …' : ''}): terraform refuses their stacks until the platform stack has created the accounts and their ids are recorded (seiketsu clients update ID --account-id …).`,
+          ]
+    for (const warning of warnings) this.warn(warning)
+    // Under --json the warnings travel in the document (this.warn is silent there).
+    return {stacks: stacks.map(({file, id, kind, resources}) => ({file, id, kind, resources})), warnings}
   }
 }

@@ -2,6 +2,7 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 
+import {decimal, displayAmount} from '../cost/money.ts'
 import {SeiketsuError, ExitCode} from '../errors.ts'
 import {trailHead} from '../registry/audit-trail.ts'
 import {addClients, type AddOutcome, type ClientDraft, type DraftSource} from '../registry/changes.ts'
@@ -81,6 +82,7 @@ export async function onboardClients(
   const context: OnboardContext = {dryRun: options.dryRun, outcomes: preview, results: []}
   const label = drafts.length === 1 ? drafts[0]!.draft.id : `${drafts.length} clients`
   const fresh = preview.filter((outcome) => outcome.created)
+  const plural = drafts.length > 1 ? 's' : ''
   await runTasks<OnboardContext>(
     [
       {task: () => undefined, title: `Validated ${label}`},
@@ -99,7 +101,7 @@ export async function onboardClients(
           const written = ctx.outcomes.filter((outcome) => outcome.created).map((outcome) => outcome.file)
           task.title = written.length > 0 ? `Wrote ${written.join(', ')}` : 'Manifests unchanged (same input as before)'
         },
-        title: 'Write the manifest',
+        title: `Write the manifest${plural}`,
       },
       {
         enabled: () => !options.dryRun,
@@ -144,7 +146,7 @@ export async function onboardClients(
           }
           task.title = `Synthesized ${stacks.map((s) => `${s.id} (${s.resources} resources)`).join(', ')}`
         },
-        title: 'Synthesize the stack',
+        title: `Synthesize the stack${plural}`,
       },
       {
         enabled: () => !options.dryRun,
@@ -165,15 +167,12 @@ export async function onboardClients(
               {code: 'AUDIT_FAILED', details: {findings: report.findings}},
             )
         },
-        title: 'Audit the stack',
+        title: `Audit the stack${plural}`,
       },
       {
         enabled: () => !options.dryRun,
         task: async (ctx, task) => {
-          const [{estimateClient}, {decimal, displayAmount}] = await Promise.all([
-            import('../cost/client-estimate.ts'),
-            import('../cost/money.ts'),
-          ])
+          const {estimateClient} = await import('../cost/client-estimate.ts')
           const missing: string[] = []
           for (const outcome of ctx.outcomes) {
             // The estimate informs; a region without a price table must not undo an onboarding.
@@ -284,7 +283,8 @@ export function renderOnboardSummary(result: OnboardResult, workspace: Workspace
       lines.push(`  stack      ${relative(workspace.root, client.stack.file)} (${client.stack.resources} resources)`)
     if (client.audit)
       lines.push(`  audit      ${client.audit.passed ? 'passed: no finding' : `${client.audit.findings} findings`}`)
-    const tier = `${client.tier.name}: budget $${client.tier.monthlyBudgetUsd}/month, price $${client.tier.monthlyPriceUsd}/month`
+    const usd = (amount: number) => `$${displayAmount(decimal(amount))}`
+    const tier = `${client.tier.name}: budget ${usd(client.tier.monthlyBudgetUsd)}/month, price ${usd(client.tier.monthlyPriceUsd)}/month`
     lines.push(`  tier       ${tier}`)
     if (client.estimateUnavailable) lines.push(`  estimate   unavailable: ${client.estimateUnavailable}`)
     if (client.estimate)

@@ -35,8 +35,7 @@ export async function synthesizedStacks(
   clients: readonly ClientManifest[],
   options: {platform?: boolean} = {},
 ): Promise<TerraformStack[]> {
-  const {ready, pending} = splitPending(clients)
-  const stacks = ready.map((client) => stackLocation(workspace, client.id))
+  const stacks = clients.map((client) => stackLocation(workspace, client.id))
   if (options.platform) stacks.push(stackLocation(workspace, PLATFORM_STACK_ID, 'platform'))
   const missing: string[] = []
   for (const stack of stacks) if (!(await isFile(stack.file))) missing.push(stack.id)

@@ -59,3 +59,12 @@ describe('seiketsu audit trail', () => {
     expect(reordered.errorText).to.include('line 2')
   })
 })
+
+describe('seiketsu audit trail --client', () => {
+  it('an unknown client is exit 2, like every other command', async () => {
+    const workspace = await makeWorkspace({clients: [draftClient('acme-realty')]})
+    const result = await runCli(['audit', 'trail', '--client', 'acme-reality', '--json'], {cwd: workspace.root})
+    expect(result.exitCode).to.equal(2)
+    expect(parseJson<{error: {code: string}}>(result).error.code).to.equal('UNKNOWN_CLIENT')
+  })
+})

@@ -89,7 +89,7 @@ describe('seiketsu onboard', () => {
       expect(result.exitCode, result.stderr).to.equal(0)
       expect(result.stdout).to.match(/✔ Wrote clients\/acme-realty\.yaml/)
       expect(result.stdout).to.match(/✔ Audited: no finding/)
-      expect(result.stdout).to.match(/^ {2}tier {7}silver: budget \$1000\/month, price \$1799\/month$/m)
+      expect(result.stdout).to.match(/^ {2}tier {7}silver: budget \$1,000\.00\/month, price \$1,799\.00\/month$/m)
       expect(result.stdout).to.not.include(String.fromCharCode(27))
     })
 

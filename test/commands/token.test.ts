@@ -97,6 +97,9 @@ describe('seiketsu token / keys jwks (CLI)', () => {
     expect((await cli(['token', 'issue', '--client', 'acme', '--user', 'a'])).exitCode).to.equal(2)
     expect((await cli(['token', 'issue', '--client', 'acmee', '--user', 'a', '--role', 'viewer'])).exitCode).to.equal(2)
     expect((await cli(['token', 'verify', 'x.y.z', '--require', 'no:such:permission'])).exitCode).to.equal(2)
+    const empty = await cli(['token', 'verify', '-', '--json'], '')
+    expect(empty.exitCode).to.equal(2)
+    expect(parseJson<{error: {code: string}}>(empty).error.code).to.equal('MISSING_INPUT')
   })
 
   it('prints the public JWKS document itself, never a private parameter', async () => {

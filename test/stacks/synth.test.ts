@@ -192,3 +192,14 @@ describe('seiketsu synth --out', () => {
     expect(await readdir(join(workspace.root, 'build', 'nested', 'stacks', 'stacks'))).to.include('acme')
   })
 })
+
+describe('seiketsu synth --json warnings', () => {
+  it('carries the warning about clients without an account in the document', async () => {
+    const workspace = await makeWorkspace({clients: [draftClient('acme', {accountId: null})]})
+    const result = await runCli(['synth', '--json'], {cwd: workspace.root})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const {warnings} = JSON.parse(result.stdout) as {warnings: string[]}
+    expect(warnings).to.have.length(1)
+    expect(warnings[0]).to.match(/^Client without an AWS account yet \(acme\)/)
+  })
+})

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {SeiketsuCommand} from '../../base-command.ts'
 import {ExitCode, SeiketsuError} from '../../errors.ts'
+import {loadRegistry} from '../../registry/registry.ts'
 import {readTrail, verifyTrail, type TrailRecord, type TrailVerification} from '../../registry/audit-trail.ts'
 import {renderTable} from '../../ui/table.ts'
 import {workspacePaths} from '../../workspace/workspace.ts'
@@ -57,6 +58,8 @@ export default class AuditTrail extends SeiketsuCommand<AuditTrailResult> {
     const records = lines
       .map((line) => JSON.parse(line) as TrailRecord)
       .filter((record) => !flags.client || record.client === flags.client)
+    // A client with no record at all: unknown (a typo), unless the registry has it.
+    if (flags.client && records.length === 0) (await loadRegistry(workspace)).get(flags.client)
     if (!this.jsonEnabled()) {
       if (verification)
         this.log(`The audit trail is intact: ${verification.records} records, each chained to the one before.`)

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {SeiketsuCommand} from '../../base-command.ts'
+import {usageError} from '../../errors.ts'
 import {awsFlags, awsOptionsFrom} from '../../keys/aws-flags.ts'
 import {verifyClientToken, type VerifiedToken} from '../../keys/tokens.ts'
 import {readStdinValue} from '../../ui/stdin.ts'
@@ -28,6 +29,7 @@ Only ES256 is accepted (never none, never HMAC); the kid is looked up only in th
     const {args, flags} = await this.parse(TokenVerify)
     const workspace = await this.workspace(flags)
     const token = args.token === '-' ? await readStdinValue() : args.token
+    if (!token.trim()) throw usageError('No token: TOKEN (or stdin with -) is empty', {code: 'MISSING_INPUT'})
     const verified = await verifyClientToken(workspace, token, {
       awsOptions: awsOptionsFrom(flags),
       client: flags.client,
