@@ -57,6 +57,7 @@ export function clientContext(workspace: Workspace, client: ClientManifest): Cli
     cidr: client.cidr,
     drRegion: client.drRegion,
     id: client.id,
+    managementAccountId: workspace.config.managementAccountId,
     region: client.region,
     secretIntegrations: enabledIntegrations(client).filter((name) => SECRET_INTEGRATIONS.includes(name)),
     tier: workspace.tiers[client.tier],
@@ -181,6 +182,7 @@ export async function auditWorkspace(
     throw usageError('Nothing to audit: no workspace, no --path and no --plan-json', {code: 'NO_INPUT'})
   const tiers = workspace?.tiers ?? (await (defaultTiers ??= loadTiers({}, 'tiers.yaml', () => undefined)))
   const platform = workspace?.config.platform
+  const managementAccountId = workspace?.config.managementAccountId
   const stacks: Stack[] = []
   let fleet: Stack[] = []
   if (workspace && (!external || options.ids?.length)) {
@@ -188,8 +190,9 @@ export async function auditWorkspace(
     stacks.push(...loaded.stacks)
     fleet = loaded.fleet
   }
-  if (options.paths?.length) stacks.push(...(await loadPathStacks(options.paths, {cwd, platform, tiers})))
-  if (options.planJson?.length) stacks.push(...(await loadPlanStacks(options.planJson, {cwd, platform, tiers})))
+  const context = {cwd, managementAccountId, platform, tiers}
+  if (options.paths?.length) stacks.push(...(await loadPathStacks(options.paths, context)))
+  if (options.planJson?.length) stacks.push(...(await loadPlanStacks(options.planJson, context)))
   if (stacks.length === 0)
     throw usageError('Nothing to audit: the workspace has no synthesized stack yet', {
       code: 'NOT_SYNTHESIZED',

@@ -42,6 +42,8 @@ export interface ClientContext {
   region?: string
   drRegion?: string
   tier?: Tier
+  /** The platform's management account (workspace `managementAccountId`): its roles may be trusted by client roles. */
+  managementAccountId?: string
   /** Integrations that hold credentials and must each have a secret. Undefined: unknown. */
   secretIntegrations?: string[]
 }
