@@ -2,7 +2,8 @@ import {CLIENT_ROLES} from '../../naming.ts'
 import {hasWildcardPrincipal, policyStatements, type Statement} from '../policies.ts'
 import {blocks, resourcesOf, str, strings} from '../terraform.ts'
 import type {Resource, Rule, Stack} from '../types.ts'
-import {DESIGN, resourceRule, stackRule} from './kit.ts'
+import {DESIGN, ownAccount, resourceRule, stackRule} from './kit.ts'
+import {foreignTrustedPrincipals, openToEveryone} from './principals.ts'
 
 const POLICY_TYPES = [
   'aws_iam_policy',
@@ -68,6 +69,17 @@ function allowStatements(stack: Stack, resource: Resource): Statement[] {
   })
 }
 
+/** Who a client role may trust, as the stack's context knows it. */
+function trusted(stack: Stack): string {
+  const own = ownAccount(stack)
+  const management = stack.client?.managementAccountId
+  const parts = [
+    own ? `the client's account ${own}` : undefined,
+    management ? `roles of the management account ${management}` : 'the platform roles',
+  ].filter(Boolean)
+  return `only ${parts.join(' or ')} may`
+}
+
 export const iamRules: Rule[] = [
   resourceRule({
     check(resource, stack) {
@@ -121,13 +133,17 @@ export const iamRules: Rule[] = [
           const services = statement.principals.filter((p) => p.type === 'Service').flatMap((p) => p.identifiers)
           if (services.some((service) => service.includes('*')))
             problems.push('the trust policy trusts a wildcard service')
+          const foreign = foreignTrustedPrincipals(stack, statement)
+          if (foreign.length > 0)
+            problems.push(`the trust policy lets ${foreign.join(', ')} assume the role: ${trusted(stack)}`)
           return problems
         })
     },
     domain: 'iam',
     equivalents: {checkov: ['CKV_AWS_60', 'CKV_AWS_61'], trivy: []},
     id: 'SKT-IAM-003',
-    remediation: 'Trust named principals only (the service, or the platform account’s role).',
+    remediation:
+      "Trust named principals only: the service (with aws:SourceAccount), the client's own account, or a role of the platform's management account.",
     requirement: `${DESIGN}: IAM — least privilege; seed: IAM Security Model.`,
     resourceTypes: ['aws_iam_role'],
     severity: 'high',
@@ -154,18 +170,16 @@ export const iamRules: Rule[] = [
     check(resource, stack) {
       const result = policyStatements(stack, resource.values.policy)
       if (result.kind !== 'statements') return undefined
-      return result.statements
-        .filter(
-          (statement) =>
-            statement.effect === 'Allow' && hasWildcardPrincipal(statement) && statement.conditions.length === 0,
-        )
-        .map(() => 'the resource policy allows any principal ("*") without a condition')
+      return result.statements.flatMap((statement) => {
+        const problem = openToEveryone(stack, statement)
+        return problem ? [`the resource policy ${problem}`] : []
+      })
     },
     domain: 'iam',
     equivalents: {checkov: [], trivy: []},
     id: 'SKT-IAM-006',
     remediation:
-      'Name the principals (a service with aws:SourceAccount, or the client\'s roles); never Allow "*" unconditionally.',
+      'Name the principals (a service with aws:SourceAccount, or the client\'s roles); "*" only with a condition on aws:SourceAccount, aws:SourceArn, aws:PrincipalAccount or the VPC endpoint that names the client\'s own.',
     requirement: `${DESIGN}: IAM — least privilege; seed: complete data separation.`,
     resourceTypes: RESOURCE_POLICY_TYPES,
     severity: 'critical',
