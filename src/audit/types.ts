@@ -57,6 +57,8 @@ export interface Stack {
   kind: StackKind
   /** The main file (where stack-level findings point). */
   file: string
+  /** Read from a plan (`terraform show -json`): values unknown there are known only after apply. */
+  fromPlan?: boolean
   /** The workspace's platform name (resource prefix), when known. */
   platform?: string
   client?: ClientContext
