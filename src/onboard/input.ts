@@ -82,9 +82,12 @@ export function parseIntegrations(
 export function parseSetting(pair: string): {integration: IntegrationName; key: string; value: string} {
   const match = /^([a-z]+)\.([A-Za-z][\w-]*)=(.*)$/.exec(pair)
   if (!match)
-    throw usageError(`--setting: '${pair}' is not integration.key=value (e.g. elevenlabs.voiceId=rachel)`, {
-      code: 'INVALID_FLAG',
-    })
+    throw usageError(
+      `--setting: '${pair.split('=')[0]}=…' is not integration.key=value (e.g. elevenlabs.voiceId=rachel)`,
+      {
+        code: 'INVALID_FLAG',
+      },
+    )
   const [, integration, key, value] = match
   if (!isIntegration(integration!))
     throw usageError(`--setting: unknown integration '${integration}' (allowed: ${INTEGRATIONS.join(', ')})`, {

@@ -1,5 +1,7 @@
 import {z} from 'zod'
 
+import {credentialInValue} from '../secret-patterns.ts'
+
 import {accountIdField, cidrField, clientIdField, isoTimestampField, regionField} from '../workspace/fields.ts'
 
 export const INTEGRATIONS = ['elevenlabs', 'twilio', 'mls', 'crm', 'calendar'] as const
@@ -43,13 +45,21 @@ const IntegrationSchema = z.strictObject({
     )
     .default({})
     .superRefine((settings, ctx) => {
-      for (const name of Object.keys(settings))
+      for (const [name, value] of Object.entries(settings)) {
         if (SECRET_LOOKING_SETTING.test(name))
           ctx.addIssue({
             code: 'custom',
             path: [name],
             message: `'${name}' looks like a credential; secrets never go in manifests: use \`seiketsu secrets set\``,
           })
+        const reason = credentialInValue(value)
+        if (reason)
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `the value ${reason}; secrets never go in manifests: use \`seiketsu secrets set\``,
+          })
+      }
     }),
 })
 

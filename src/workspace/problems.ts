@@ -48,7 +48,13 @@ export function zodProblems(
       }
     }
     const found = valueAt(data, issue.path)
-    const foundText = found === undefined ? 'missing' : `found ${JSON.stringify(found)}`
+    // Integration settings are screened for credentials: never repeat what was found there in an
+    // error message (it would land in CI logs and --json output).
+    const foundText = path.includes('settings')
+      ? 'value not shown'
+      : found === undefined
+        ? 'missing'
+        : `found ${JSON.stringify(found)}`
     return {file, field: fieldName(path) || undefined, line: lineOf(path), message: `${issue.message} (${foundText})`}
   })
 }

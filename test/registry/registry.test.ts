@@ -246,6 +246,46 @@ describe('client registry', () => {
       expect(message).to.include("integrations.twilio.settings.authToken: 'authToken' looks like a credential")
     })
 
+    it('refuses credentials inside setting values, and never repeats them in the error', async () => {
+      const leaks = [
+        'https://svc:Hunter2Pass@feed.example/rets',
+        'https://feed.example/rets?access_token=abc123',
+        'sk_live_51HxVeryVerySecretValue',
+      ]
+      for (const value of leaks) {
+        const message = await expectUsageError(
+          addClients(
+            workspace,
+            [
+              {
+                draft: draftClient('leaky', {integrations: {mls: {enabled: true, settings: {feedUrl: value}}}}),
+                source: {file: 'test'},
+              },
+            ],
+            {command: 'test'},
+          ),
+        )
+        expect(message).to.include('integrations.mls.settings.feedUrl: the value')
+        expect(message).to.include('value not shown')
+        expect(message).to.not.include(value)
+      }
+      const secretName = await expectUsageError(
+        addClients(
+          workspace,
+          [
+            {
+              draft: draftClient('leaky', {
+                integrations: {twilio: {enabled: true, settings: {authToken: 'TWILIO_SECRET_XYZ'}}},
+              }),
+              source: {file: 'test'},
+            },
+          ],
+          {command: 'test'},
+        ),
+      )
+      expect(secretName).to.not.include('TWILIO_SECRET_XYZ')
+    })
+
     it('updates a client, records the change, and keeps status transitions one way', async () => {
       await addClients(workspace, [{draft: draftClient('acme'), source: {file: 'test'}}], {command: 'test'})
       const {changed} = await updateClient(workspace, 'acme', {tier: 'gold'}, {command: 'test'})

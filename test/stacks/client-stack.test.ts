@@ -573,6 +573,14 @@ describe('client stack baseline', () => {
       })
     })
 
+    it('keeps the JWT signing keys (private keys) out of the app role: verifying tokens needs only the JWKS', () => {
+      const app = resourcesOf(acme, 'aws_iam_role').iam_app!
+      const readable = app.inline_policy.flatMap((policy: {policy: string}) =>
+        statementsOf(policy.policy).flatMap((statement) => asList(statement.Resource)),
+      )
+      expect(readable.some((resource: string) => resource.includes('jwt_signing_keys'))).to.equal(false)
+    })
+
     it('uses no wildcard action anywhere and names a resource in every allow of every role', () => {
       for (const {where, statements} of policiesOf(acme)) {
         for (const statement of statements) {

@@ -134,6 +134,16 @@ describe('synthesizeStacks', () => {
       bucket: 'seiketsu-tf-state',
       provider: 'aws.state',
     })
+    // State objects are SSE-KMS with the state key: the roles that run terraform must be able to use it.
+    for (const role of ['platform_admin', 'provisioner']) {
+      const policy = JSON.parse(resourcesOf(platform, 'aws_iam_role')[role].inline_policy[0].policy)
+      expect(policy.Statement, role).to.deep.include({
+        Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        Effect: 'Allow',
+        Resource: '${aws_kms_key.state_key.arn}',
+        Sid: 'UseStateKey',
+      })
+    }
   })
 })
 

@@ -28,7 +28,6 @@ export class ClientAccessRoles extends Construct {
       database: DbInstance
       /** Every secret of the client, the JWT signing keys included. */
       secrets: SecretsmanagerSecret[]
-      jwtSigningKeys: SecretsmanagerSecret
     },
   ) {
     super(scope, id)
@@ -144,11 +143,6 @@ export class ClientAccessRoles extends Construct {
               Action: 'rds-db:connect',
               Resource: `arn:aws:rds-db:${model.region}:${model.account.id}:dbuser:${deps.database.resourceId}/${model.database.appUsername}`,
               Sid: 'ConnectToDatabaseWithIam',
-            },
-            {
-              Action: 'secretsmanager:GetSecretValue',
-              Resource: deps.jwtSigningKeys.arn,
-              Sid: 'ReadJwtSigningKeys',
             },
           ]),
         },

@@ -79,7 +79,6 @@ export class ClientStack extends SeiketsuStack {
     this.accessRoles = new ClientAccessRoles(this, 'iam', model, {
       backupKey,
       database: this.database.instance,
-      jwtSigningKeys: this.secrets.jwtSigningKeys,
       key,
       secrets: this.secrets.all(),
     })

@@ -76,6 +76,8 @@ export class PlatformStack extends SeiketsuStack {
       ])
     const assume = (sid: string, role: string): PolicyStatement[] =>
       model.clients.length > 0 ? [{Action: 'sts:AssumeRole', Resource: clientRoleArns(role), Sid: sid}] : []
+    // The state bucket's key comes first: the platform roles that read and write state need its ARN.
+    const state = model.stateBucket ? createStateKey(this, model, model.stateBucket, managementRoot) : undefined
     const stateStatements: PolicyStatement[] = model.stateBucket
       ? [
           {Action: 's3:ListBucket', Resource: model.stateBucket.arn, Sid: 'ListState'},
@@ -83,6 +85,12 @@ export class PlatformStack extends SeiketsuStack {
             Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
             Resource: `${model.stateBucket.arn}/${model.stateBucket.keyPrefix}*`,
             Sid: 'ReadWriteStateAndLocks',
+          },
+          // The state objects are encrypted with the state key (SSE-KMS): reading and writing them needs it.
+          {
+            Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+            Resource: state!.key.arn,
+            Sid: 'UseStateKey',
           },
         ]
       : []
@@ -188,38 +196,15 @@ export class PlatformStack extends SeiketsuStack {
 
     if (model.stateBucket) {
       const {stateBucket} = model
-      const stateProvider =
-        stateBucket.region === model.region
-          ? undefined
-          : new AwsProvider(this, 'awsState', {
-              alias: 'state',
-              allowedAccountIds: [managementAccountId],
-              defaultTags: [{tags: model.tags}],
-              region: stateBucket.region,
-            })
-      const stateKey = new KmsKey(this, 'stateKey', {
-        deletionWindowInDays: 30,
-        description: `${platform}: terraform state`,
-        enableKeyRotation: true,
-        policy: policyDocument([
-          {Action: 'kms:*', Principal: {AWS: managementRoot}, Resource: '*', Sid: 'ManagementAccountAdministersKey'},
-        ]),
-        provider: stateProvider,
-      })
-      new KmsAlias(this, 'stateKeyAlias', {
-        name: stateBucket.keyAlias,
-        provider: stateProvider,
-        targetKeyId: stateKey.keyId,
-      })
       new HardenedBucket(this, 'stateBucket', {
-        key: stateKey,
+        key: state!.key,
         lifecycle: archivalLifecycle({
           archiveAfterDays: 365,
           noncurrentExpireDays: 90,
           storageClass: 'STANDARD_IA',
         }),
         name: stateBucket.bucket,
-        provider: stateProvider,
+        provider: state!.provider,
       })
     }
 
@@ -227,4 +212,33 @@ export class PlatformStack extends SeiketsuStack {
       (tagKey, index) => new CeCostAllocationTag(this, `costTag${index + 1}`, {status: 'Active', tagKey}),
     )
   }
+}
+
+/** The state bucket's KMS key (and the provider of the state bucket's region when it differs). */
+function createStateKey(
+  scope: PlatformStack,
+  model: PlatformStackModel,
+  stateBucket: NonNullable<PlatformStackModel['stateBucket']>,
+  managementRoot: string,
+): {key: KmsKey; provider?: AwsProvider} {
+  const provider =
+    stateBucket.region === model.region
+      ? undefined
+      : new AwsProvider(scope, 'awsState', {
+          alias: 'state',
+          allowedAccountIds: [model.managementAccountId],
+          defaultTags: [{tags: model.tags}],
+          region: stateBucket.region,
+        })
+  const key = new KmsKey(scope, 'stateKey', {
+    deletionWindowInDays: 30,
+    description: `${model.platform}: terraform state`,
+    enableKeyRotation: true,
+    policy: policyDocument([
+      {Action: 'kms:*', Principal: {AWS: managementRoot}, Resource: '*', Sid: 'ManagementAccountAdministersKey'},
+    ]),
+    provider,
+  })
+  new KmsAlias(scope, 'stateKeyAlias', {name: stateBucket.keyAlias, provider, targetKeyId: key.keyId})
+  return {key, provider}
 }
