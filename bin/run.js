@@ -9,6 +9,12 @@ if (major < 22) {
   process.exit(1)
 }
 
+// A reader that stops early (seiketsu audit rules | head) is not an error of ours: end quietly.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(0)
+  throw error
+})
+
 // Plain help requests are answered from help pages that oclif rendered at build time (see
 // src/help-cache.ts): no module is loaded for them. Anything else goes through oclif below.
 if (!printCachedHelp(process.argv.slice(2))) {

@@ -1,9 +1,11 @@
+import {realpathSync} from 'node:fs'
+
 import {Args, Flags, type Interfaces} from '@oclif/core'
 
 import {SeiketsuCommand} from '../base-command.ts'
 import {usageError} from '../errors.ts'
 import {accountIdField, regionField} from '../workspace/fields.ts'
-import {ensureGitRepository} from '../workspace/git.ts'
+import {ensureGitRepository, gitTopLevel} from '../workspace/git.ts'
 import {createWorkspace, type WorkspaceSettings} from '../workspace/init.ts'
 import {promptInput, promptSelect, validateWith} from '../ui/prompt.ts'
 
@@ -30,7 +32,7 @@ const initFlags = {
     description: 'Rewrite seiketsu.yaml of an existing workspace (clients are kept).',
   }),
   'management-account-id': Flags.string({description: 'AWS Organizations management account id (12 digits).'}),
-  platform: Flags.string({default: 'seiketsu', description: 'Platform name: the prefix of resource names.'}),
+  platform: Flags.string({description: 'Platform name: the prefix of resource names (default: seiketsu).'}),
   region: Flags.string({description: 'Default AWS region of the platform.'}),
   'state-bucket': Flags.string({description: 'S3 bucket for terraform state (with --backend s3).'}),
   'state-key-prefix': Flags.string({
@@ -45,7 +47,9 @@ type InitFlags = Interfaces.InferredFlags<typeof initFlags>
 
 export default class Init extends SeiketsuCommand<InitResult> {
   static override args = {
-    dir: Args.string({default: '.', description: 'Folder of the new workspace (created if missing).'}),
+    dir: Args.string({
+      description: 'Folder of the new workspace, created if missing (default: --workspace, else the current folder).',
+    }),
   }
   static override description = `Writes seiketsu.yaml (platform settings), clients/ (the registry), a .gitignore for generated output and local secrets, and an example client manifest, then makes the folder a git repository.
 On a terminal it asks for what is missing; elsewhere a missing value is exit 2 naming the flag. An existing workspace is never overwritten unless --force.`
@@ -59,19 +63,32 @@ On a terminal it asks for what is missing; elsewhere a missing value is exit 2 n
   async run(): Promise<InitResult> {
     const {args, flags} = await this.parse(Init)
     const settings = await this.collectSettings(flags)
-    const result = await createWorkspace(args.dir, settings, flags.force)
+    const result = await createWorkspace(
+      args.dir ?? flags.workspace ?? '.',
+      settings.values,
+      flags.force,
+      settings.explicit,
+    )
     const git = await ensureGitRepository(result.root)
     if (!this.jsonEnabled()) {
       this.log(`Workspace ready in ${result.root}`)
       for (const file of result.created) this.log(`  created      ${file}`)
       for (const file of result.overwritten) this.log(`  overwritten  ${file}`)
       if (git === 'initialized') this.log('  git repository initialized')
+      const topLevel = git === 'existing' ? await gitTopLevel(result.root) : undefined
+      if (topLevel && realpathSync(topLevel) !== realpathSync(result.root))
+        this.warn(
+          `${result.root} is inside the git repository ${topLevel}: the workspace's files belong to that repository. A workspace is usually a repository of its own.`,
+        )
       this.log('\nNext: seiketsu onboard (a new client), then seiketsu synth and seiketsu audit.')
     }
     return {...result, git}
   }
 
-  private async collectSettings(flags: InitFlags): Promise<WorkspaceSettings> {
+  /** The settings, and which of them the operator chose (an existing seiketsu.yaml keeps the rest on --force). */
+  private async collectSettings(
+    flags: InitFlags,
+  ): Promise<{values: WorkspaceSettings; explicit: {platform: boolean; state: boolean}}> {
     const interactive = this.isInteractive(flags.yes)
     if (flags.backend === 'local' && flags['state-bucket'])
       throw usageError('--state-bucket needs --backend s3', {
@@ -120,7 +137,7 @@ On a terminal it asks for what is missing; elsewhere a missing value is exit 2 n
     const settings = {
       drRegion: drRegion.trim(),
       managementAccountId: managementAccountId.trim(),
-      platform: flags.platform,
+      platform: flags.platform ?? 'seiketsu',
       region: region.trim(),
       state,
     }
@@ -138,6 +155,9 @@ On a terminal it asks for what is missing; elsewhere a missing value is exit 2 n
       throw usageError(invalid.map(([flag, reason, value]) => `${flag}: ${reason} (found '${value}')`).join('\n'), {
         code: 'INVALID_FLAG',
       })
-    return settings
+    return {
+      explicit: {platform: flags.platform !== undefined, state: chosenBackend !== undefined || interactive},
+      values: settings,
+    }
   }
 }

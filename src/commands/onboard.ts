@@ -48,7 +48,7 @@ Onboarding the same client with the same input again changes nothing; different 
     file: Flags.string({
       char: 'f',
       description: 'YAML or JSON file: one client, or clients: [ … ] for bulk onboarding.',
-      exclusive: ['id', 'name', 'email', 'tier', 'region', 'residency', 'account-id', 'integrations'],
+      exclusive: ['id', 'name', 'email', 'tier', 'region', 'residency', 'account-id', 'integrations', 'setting'],
     }),
     id: Flags.string({
       description: 'Client id (default: derived from --name): 3-32 lower-case letters, digits, hyphens.',
@@ -78,12 +78,13 @@ Onboarding the same client with the same input again changes nothing; different 
         accountId: parseAccountId(flags['account-id']),
         email: flags.email,
         id: flags.id,
+        // --setting needs its integration in --integrations (a setting of an integration that is off is an error).
         integrations:
-          flags.integrations === undefined && !interactive
-            ? {}
-            : flags.integrations === undefined
+          flags.integrations !== undefined || flags.setting
+            ? parseIntegrations(flags.integrations ?? '', flags.setting)
+            : interactive
               ? undefined
-              : parseIntegrations(flags.integrations, flags.setting),
+              : {},
         name: flags.name,
         region: flags.region,
         residency: flags.residency,

@@ -16,8 +16,9 @@ export default class Plan extends SeiketsuCommand<PlanResult> {
       description: 'Client ids (default: every client not offboarded; with --drift every active one).',
     }),
   }
-  static override description = `Synthesizes the selected clients' stacks, then for each: terraform init, plan -out=cdktf.out/stacks/<id>/plan.tfplan, show -json, then a summary of what would change. Destructive changes (a delete or replace of a database, bucket, key, cache, secret, log group or account) are marked in red with terraform's reason. The saved plans are what \`seiketsu provision\` applies.
-Exit codes: 0 every stack planned; 4 terraform failed for a stack (the others were still planned); 130 interrupted. With --detailed-exitcode terraform's own: 0 no changes, 2 changes, 1 error. With --drift: 2 when any stack differs from its configuration.
+  static override description = `Synthesizes the selected clients' stacks, then for each: terraform init, plan -out=cdktf.out/stacks/<id>/plan.tfplan, show -json, then a summary of what would change. Destructive changes (a delete or replace of a database, bucket, key, cache, secret, log group, queue, topic or account) are marked in red with terraform's reason. The saved plans are what \`seiketsu provision\` applies.
+A stack that another seiketsu plan or provision is working on fails at once (its saved plan is left alone). A stack whose certificate can never be validated (no domain in seiketsu.yaml) is planned with a warning: provision refuses it.
+Exit codes: 0 every stack planned; 4 terraform failed for a stack (the others were still planned); 1 a stack was in use by another plan or provision; 130 interrupted. With --detailed-exitcode terraform's own: 0 no changes, 2 changes, 1 error. With --drift: 2 when any stack differs from its configuration.
 The first Ctrl-C stops starting new stacks and lets running terraform stop gracefully (one SIGINT each); a second one kills them and prints which states may still be locked.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -65,6 +66,7 @@ The first Ctrl-C stops starting new stacks and lets running terraform stop grace
       terraformBin: flags['terraform-bin'],
     })
     if (!this.jsonEnabled()) this.log(renderPlanReport(run, {drift: flags.drift}))
+    for (const warning of run.warnings) this.warn(warning)
     process.exitCode = run.exitCode
     return {
       ...run,

@@ -1,6 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
 import {SeiketsuCommand} from '../base-command.ts'
+import {trailHead} from '../registry/audit-trail.ts'
+import {workspacePaths} from '../workspace/workspace.ts'
 import {ExitCode, SeiketsuError} from '../errors.ts'
 import {awsFlags, awsOptionsFrom} from '../keys/aws-flags.ts'
 import {secretIntegrationsOf} from '../keys/integration-secrets.ts'
@@ -54,6 +56,8 @@ AWS calls go to each client's account through the provisioner role. Every change
   async run(): Promise<RotateKeysCommandResult> {
     const {argv, flags} = await this.parse(RotateKeys)
     const workspace = await this.workspace(flags)
+    // Every change here is recorded: a broken trail stops it before anything changes.
+    await trailHead(workspacePaths(workspace.root).auditTrail)
     const clients = (await loadRegistry(workspace)).select(argv as string[])
     const kinds = rotationKinds(flags.kind)
     if (!flags['dry-run']) await this.confirm(clients, kinds, flags.yes)
@@ -79,8 +83,12 @@ AWS calls go to each client's account through the provisioner role. Every change
       const counts = Object.entries(result.counts).filter(([, count]) => count > 0)
       if (counts.length > 0) this.log(`\n${counts.map(([status, count]) => `${count} ${status}`).join(', ')}`)
     }
+    // Like plan and provision: the result document stays the output; the exit code says what failed.
     const failure = rotationFailure(result)
-    if (failure) throw failure
+    if (failure) {
+      process.exitCode = failure.exitCode
+      if (!this.jsonEnabled()) this.logToStderr(failure.message)
+    }
     return result
   }
 

@@ -110,7 +110,20 @@ export function residencyOfRegion(config: WorkspaceConfig, region: string): stri
 export function completeInput(input: ClientInput, config: WorkspaceConfig): {input: ClientInput; missing: string[]} {
   const completed = {...input}
   if (!completed.id && completed.name) completed.id = suggestId(completed.name)
-  if (!completed.residency && completed.region) completed.residency = residencyOfRegion(config, completed.region)
+  if (!completed.residency && completed.region) {
+    completed.residency = residencyOfRegion(config, completed.region)
+    const inSome = Object.values(config.residencies).some((residency) => residency.regions.includes(completed.region!))
+    if (!inSome)
+      throw usageError(
+        `region ${completed.region} belongs to no residency of seiketsu.yaml (${Object.entries(config.residencies)
+          .map(([name, residency]) => `${name}: ${residency.regions.join(', ')}`)
+          .join('; ')})`,
+        {
+          code: 'INVALID_REGION',
+          suggestions: ['Choose one of those regions, or add the region to a residency in seiketsu.yaml'],
+        },
+      )
+  }
   const missing = [
     completed.name ? undefined : 'name',
     completed.email ? undefined : 'email',
@@ -184,6 +197,8 @@ export async function readOnboardFile(path: string): Promise<FileClient[]> {
     throw usageError(`${path}: expected a client (id, name, email, …) or clients: [ … ]`, {code: 'INVALID_INPUT'})
   const bulk = 'clients' in (parsed.data as object) && Array.isArray((parsed.data as {clients: unknown}).clients)
   const entries = bulk ? (parsed.data as {clients: unknown[]}).clients : [parsed.data]
+  if (entries.length === 0)
+    throw usageError(`${path}: clients: is empty; there is no client to onboard`, {code: 'INVALID_INPUT'})
   const problems: Problem[] = []
   const clients: FileClient[] = []
   for (const [index, entry] of entries.entries()) {

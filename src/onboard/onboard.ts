@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 
 import {SeiketsuError, ExitCode} from '../errors.ts'
+import {trailHead} from '../registry/audit-trail.ts'
 import {addClients, type AddOutcome, type ClientDraft, type DraftSource} from '../registry/changes.ts'
 import {SECRET_INTEGRATIONS, type ClientManifest} from '../registry/manifest.ts'
 import {loadRegistry, serializeManifest} from '../registry/registry.ts'
@@ -76,6 +77,7 @@ export async function onboardClients(
   // Validation runs before the task list: bad input is reported once, as the command's error, and
   // nothing is written. The allocation shown here is a preview; the write allocates under the lock.
   const preview = await addClients(workspace, drafts, {command: options.command}, {dryRun: true})
+  if (!options.dryRun) await trailHead(workspacePaths(workspace.root).auditTrail)
   const context: OnboardContext = {dryRun: options.dryRun, outcomes: preview, results: []}
   const label = drafts.length === 1 ? drafts[0]!.draft.id : `${drafts.length} clients`
   const fresh = preview.filter((outcome) => outcome.created)
@@ -198,7 +200,6 @@ export async function onboardClients(
   )
   for (const outcome of context.outcomes) resultFor(context, workspace, outcome)
   const clients = context.outcomes.map((outcome) => outcome.client)
-  const ids = clients.map((client) => client.id).join(' ')
   const result: OnboardResult = {clients: context.results, dryRun: options.dryRun, exitCode: 0, next: []}
   if (!options.dryRun && (options.plan || options.apply)) {
     const [{planClients, provisionClients}, {openTerraform}] = await Promise.all([
@@ -216,12 +217,22 @@ export async function onboardClients(
       })
     if (result.provision) result.exitCode = result.provision.exitCode
   }
+  // Clients still waiting for their AWS account cannot be planned or hold secrets yet: their next
+  // step is the platform stack, which creates the account.
+  const ready = clients.filter((client) => client.accountId).map((client) => client.id)
+  const pending = clients.filter((client) => !client.accountId).map((client) => client.id)
   result.next = options.dryRun
     ? ['seiketsu onboard … again without --dry-run']
     : [
-        ...(result.plan ? [] : [`seiketsu plan ${ids}`]),
-        ...(result.provision ? [] : [`seiketsu provision ${ids}`]),
-        ...secretCommands(clients),
+        ...(result.plan || ready.length === 0 ? [] : [`seiketsu plan ${ready.join(' ')}`]),
+        ...(result.provision || ready.length === 0 ? [] : [`seiketsu provision ${ready.join(' ')}`]),
+        ...(pending.length === 0
+          ? []
+          : [
+              `seiketsu plan platform && seiketsu provision platform   (creates the AWS accounts of ${pending.join(', ')})`,
+              `seiketsu clients update ${pending.length === 1 ? pending[0] : 'ID'} --account-id <new account id>   (once created)`,
+            ]),
+        ...secretCommands(clients.filter((client) => client.accountId)),
       ]
   return result
 }
@@ -268,9 +279,7 @@ export function renderOnboardSummary(result: OnboardResult, workspace: Workspace
           .map((line) => `    | ${line}`),
       )
     lines.push(`  network    ${client.cidr} in ${client.region} (backups to ${client.drRegion})`)
-    lines.push(
-      `  account    ${client.accountId ?? 'none yet: the platform stack creates it (seiketsu plan --platform)'}`,
-    )
+    lines.push(`  account    ${client.accountId ?? 'none yet: the platform stack creates it (seiketsu plan platform)'}`)
     if (client.stack)
       lines.push(`  stack      ${relative(workspace.root, client.stack.file)} (${client.stack.resources} resources)`)
     if (client.audit)

@@ -2,6 +2,8 @@ import {createHash} from 'node:crypto'
 import {appendFile, mkdir, readFile} from 'node:fs/promises'
 import {dirname} from 'node:path'
 
+import {usageError} from '../errors.ts'
+
 /** One registry change: who did what to which client, chained to the record before it. */
 export interface TrailRecord {
   seq: number
@@ -44,18 +46,39 @@ export async function readTrail(file: string): Promise<string[]> {
   }
 }
 
+/**
+ * Where the next record attaches: the last record's hash and sequence. A last line that is not a
+ * record (a merge conflict marker, a truncated write) is a usage error naming the file and line:
+ * callers check this BEFORE changing anything, so that no change goes unrecorded.
+ */
+export async function trailHead(file: string): Promise<{prev: string; seq: number}> {
+  const lines = await readTrail(file)
+  const last = lines.at(-1)
+  if (!last) return {prev: GENESIS_HASH, seq: 0}
+  let parsed: Partial<TrailRecord> | undefined
+  try {
+    parsed = JSON.parse(last) as Partial<TrailRecord>
+  } catch {
+    parsed = undefined
+  }
+  if (!parsed || typeof parsed.hash !== 'string' || typeof parsed.seq !== 'number')
+    throw usageError(
+      `.seiketsu/audit-trail.jsonl:${lines.length}: the last line is not a trail record, so nothing more can be chained to it; nothing was changed`,
+      {
+        code: 'TRAIL_BROKEN',
+        suggestions: [
+          'seiketsu audit trail --verify names the first bad record',
+          'Restore the file from git (git checkout -- .seiketsu/audit-trail.jsonl) or resolve its merge conflict',
+        ],
+      },
+    )
+  return {prev: parsed.hash, seq: parsed.seq}
+}
+
 /** Appends records to the trail. Call it under the registry lock: the chain needs the last hash. */
 export async function appendTrail(file: string, entries: TrailEntry[]): Promise<TrailRecord[]> {
   if (entries.length === 0) return []
-  const lines = await readTrail(file)
-  let prev = GENESIS_HASH
-  let seq = 0
-  const last = lines.at(-1)
-  if (last) {
-    const parsed = JSON.parse(last) as TrailRecord
-    prev = parsed.hash
-    seq = parsed.seq
-  }
+  let {prev, seq} = await trailHead(file)
   const records: TrailRecord[] = []
   for (const entry of entries) {
     seq += 1

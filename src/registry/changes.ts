@@ -3,7 +3,7 @@ import {drRegionFor} from '../workspace/config.ts'
 import {actorIdentity} from '../workspace/git.ts'
 import {problemsError, zodProblems, type Problem} from '../workspace/problems.ts'
 import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
-import {appendTrail, readTrail, type TrailEntry} from './audit-trail.ts'
+import {appendTrail, readTrail, trailHead, type TrailEntry} from './audit-trail.ts'
 import {allocateCidr, cidrsOverlap, poolCapacity} from './cidr.ts'
 import {withLock} from './lock.ts'
 import {
@@ -240,6 +240,7 @@ export async function addClients(
     }
     if (problems.length > 0) throw problemsError('Nothing was written; the input is invalid:', dedupe(problems))
     if (options.dryRun) return outcomes
+    await trailHead(paths.auditTrail) // a broken trail stops the change before anything is written
     for (const outcome of outcomes.filter((o) => o.created)) await writeManifest(workspace, outcome.client)
     await recordChanges(workspace, outcomes, context, now)
     return outcomes
@@ -387,6 +388,7 @@ export async function updateClient(
       })
     if (problems.length > 0) throw problemsError('Nothing was written; the change is invalid:', problems)
     if (options.dryRun) return {changed, client: parsed.data}
+    await trailHead(paths.auditTrail) // a broken trail stops the change before anything is written
     await writeManifest(workspace, parsed.data)
     await appendTrail(paths.auditTrail, [
       {

@@ -100,6 +100,12 @@ export async function prepareStacks(
 
   const paths = workspacePaths(workspace.root)
   const outDir = resolve(options.outDir ?? paths.out)
+  // cdktf's App creates its outdir without parents; make the whole path, and say which folder failed.
+  await mkdir(outDir, {recursive: true}).catch((error: NodeJS.ErrnoException) => {
+    throw usageError(`--out ${options.outDir ?? outDir}: cannot create the folder (${error.code})`, {
+      code: 'UNWRITABLE_OUT',
+    })
+  })
   const models: (ClientStackModel | PlatformStackModel)[] = clients.map((client) =>
     buildClientStackModel({client, config: workspace.config, tier: workspace.tiers[client.tier]!}),
   )

@@ -98,8 +98,10 @@ export interface ProvisionClientsOptions extends ClientRunOptions {
 
 /**
  * Applies these clients' saved plans (what `seiketsu provision` and `seiketsu onboard --apply`
- * run): the saved plans are checked first (exit 2 when missing or outdated, nothing applied),
- * then confirmed, then applied; destructive plans stay blocked unless allowed.
+ * run): the stacks are locked and the saved plans checked first (exit 1 when another plan or
+ * provision is at a stack, exit 2 when a plan is missing or outdated; nothing applied), then
+ * confirmed, then applied; destructive plans stay blocked unless allowed. The locks are held and
+ * the checked plan copies kept until the applies are over.
  */
 export async function provisionClients(
   workspace: Workspace,
@@ -109,10 +111,14 @@ export async function provisionClients(
   const stacks = clients.map((client) => stackLocation(workspace, client.id))
   if (options.platform) stacks.push(stackLocation(workspace, PLATFORM_STACK_ID, 'platform'))
   const terraform = options.terraform ?? (await openTerraform(workspace, options))
-  const candidates = await prepareProvision(stacks, options.allowDestroy)
-  if (!(await options.confirm(candidates)))
-    throw new SeiketsuError('Nothing was applied: not confirmed', ExitCode.Failure, {code: 'NOT_CONFIRMED'})
-  return applyPlans(terraform, candidates, options)
+  const {candidates, release} = await prepareProvision(stacks, options.allowDestroy)
+  try {
+    if (!(await options.confirm(candidates)))
+      throw new SeiketsuError('Nothing was applied: not confirmed', ExitCode.Failure, {code: 'NOT_CONFIRMED'})
+    return await applyPlans(terraform, candidates, options)
+  } finally {
+    await release()
+  }
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -15,18 +15,19 @@ export interface PlanExitOptions {
 /**
  * The exit code of a fleet plan. An interrupt is 130 whatever else happened. With
  * --detailed-exitcode the stacks aggregate like terraform's codes with precedence 1 > 2 > 0 (any
- * error beats any change). Otherwise a terraform failure is 4 (the others were still planned),
- * and with --drift a stack with changes is 2.
+ * error beats any change). Otherwise a terraform failure is 4 (the others were still planned), a
+ * stack that another seiketsu run held (step `lock`) is 1, and with --drift a stack with changes is 2.
  */
 export function planExitCode(
-  results: readonly {status: PlanStatus; hasChanges: boolean}[],
+  results: readonly {status: PlanStatus; hasChanges: boolean; step?: string}[],
   options: PlanExitOptions = {},
 ): number {
   if (options.interrupted || results.some((result) => result.status === 'interrupted')) return ExitCode.Interrupted
-  const failed = results.some((result) => result.status === 'failed')
+  const failed = results.filter((result) => result.status === 'failed')
   const changed = results.some((result) => result.hasChanges)
-  if (options.detailedExitcode) return failed ? 1 : changed ? 2 : 0
-  if (failed) return ExitCode.External
+  if (options.detailedExitcode) return failed.length > 0 ? 1 : changed ? 2 : 0
+  if (failed.some((result) => result.step !== 'lock')) return ExitCode.External
+  if (failed.length > 0) return ExitCode.Failure
   if (options.drift && changed) return 2
   return ExitCode.Ok
 }

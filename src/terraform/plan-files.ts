@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {readFile, rm} from 'node:fs/promises'
+import {copyFile, readdir, readFile, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import writeFileAtomic from 'write-file-atomic'
@@ -17,6 +17,25 @@ export function planFilesOf(stackDir: string) {
     plan: join(stackDir, 'plan.tfplan'),
     record: join(stackDir, 'plan.seiketsu.json'),
   }
+}
+
+/**
+ * The private copy of a saved plan that one `provision` run applies (terraform applies a plan file
+ * of any name from the working directory it was made in). What runs is then exactly the copy whose
+ * hash was checked, whatever happens to plan.tfplan meanwhile.
+ */
+export function runPlanFile(stackDir: string, runId: string): string {
+  return join(stackDir, `plan.apply-${runId}.tfplan`)
+}
+
+const RUN_PLAN_FILE = /^plan\.apply-[\w-]+\.tfplan$/
+
+/** Removes the copies of runs that died before cleaning up; call only holding the stack's lock. */
+export async function removeRunPlanFiles(stackDir: string): Promise<void> {
+  const names = await readdir(stackDir).catch(() => [] as string[])
+  await Promise.all(
+    names.filter((name) => RUN_PLAN_FILE.test(name)).map((name) => rm(join(stackDir, name), {force: true})),
+  )
 }
 
 /**
@@ -72,18 +91,38 @@ export const SAVED_PLAN_PROBLEMS: Record<SavedPlanProblem, string> = {
   'stack-changed': 'the stack changed after it was planned',
 }
 
-/** Whether a stack's saved plan can be applied: it exists and stack and plan are what was planned. */
-export async function checkSavedPlan(stack: {
-  dir: string
-  file: string
-}): Promise<{record: PlanRecord} | {problem: SavedPlanProblem}> {
+/**
+ * Whether a stack's saved plan can be applied: it exists and stack and plan are what was planned.
+ * With `copyTo`, the plan is first copied there and the COPY is what must match the record (the
+ * copy is removed again when it does not): the record returned then describes that copy's bytes.
+ */
+export async function checkSavedPlan(
+  stack: {dir: string; file: string},
+  options: {copyTo?: string} = {},
+): Promise<{record: PlanRecord} | {problem: SavedPlanProblem}> {
   const files = planFilesOf(stack.dir)
   const stackSha256 = await sha256File(stack.file).catch(() => undefined)
   if (!stackSha256) return {problem: 'no-stack'}
   const record = await readPlanRecord(stack.dir)
-  const planSha256 = await sha256File(files.plan).catch(() => undefined)
-  if (!record || !planSha256) return {problem: 'no-plan'}
-  if (record.stackSha256 !== stackSha256) return {problem: 'stack-changed'}
-  if (record.planSha256 !== planSha256) return {problem: 'plan-changed'}
-  return {record}
+  let checked = files.plan
+  if (options.copyTo) {
+    const copied = await copyFile(files.plan, options.copyTo).then(
+      () => true,
+      () => false,
+    )
+    if (!copied) return {problem: 'no-plan'}
+    checked = options.copyTo
+  }
+  const planSha256 = await sha256File(checked).catch(() => undefined)
+  const problem: SavedPlanProblem | undefined =
+    !record || !planSha256
+      ? 'no-plan'
+      : record.stackSha256 !== stackSha256
+        ? 'stack-changed'
+        : record.planSha256 !== planSha256
+          ? 'plan-changed'
+          : undefined
+  if (!problem) return {record: record!}
+  if (options.copyTo) await rm(options.copyTo, {force: true})
+  return {problem}
 }

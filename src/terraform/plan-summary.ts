@@ -3,7 +3,9 @@ import {ExitCode, SeiketsuError} from '../errors.ts'
 /**
  * Resource types whose deletion loses data or identity that cannot be recreated: a delete (or a
  * replace, which deletes first or after) of one of these is a destructive change that `provision`
- * refuses unless the operator names the address with --allow-destroy.
+ * refuses unless the operator names the address with --allow-destroy. SQS queues lose the messages
+ * waiting in them (the work queue and its dead-letter queue); an SNS topic loses its subscriptions,
+ * which operators make outside terraform (the alarm topic would then notify nobody).
  */
 export const STATEFUL_RESOURCE_TYPES: ReadonlySet<string> = new Set([
   'aws_db_instance',
@@ -17,6 +19,8 @@ export const STATEFUL_RESOURCE_TYPES: ReadonlySet<string> = new Set([
   'aws_elasticache_cluster',
   'aws_secretsmanager_secret',
   'aws_cloudwatch_log_group',
+  'aws_sqs_queue',
+  'aws_sns_topic',
   'aws_organizations_account',
   'aws_dynamodb_table',
   'aws_efs_file_system',

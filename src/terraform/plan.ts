@@ -2,16 +2,18 @@ import {createHash} from 'node:crypto'
 import {readFile, writeFile} from 'node:fs/promises'
 import {performance} from 'node:perf_hooks'
 
+import {noDomainWarning, stacksWithoutDomain} from './certificate-domain.ts'
 import {firstTerraformError, lockIdFrom} from './diagnostics.ts'
 import {planExitCode, type PlanExitOptions, type PlanStatus} from './exit-codes.ts'
 import {DEFAULT_CONCURRENCY, runOverStacks, type FleetOptions, type LockedState, type StackWork} from './fleet.ts'
 import {providerFingerprint} from './init-gate.ts'
-import {planFilesOf, removeSavedPlan, sha256File, writePlanRecord} from './plan-files.ts'
+import {planFilesOf, removeRunPlanFiles, removeSavedPlan, sha256File, writePlanRecord} from './plan-files.ts'
 import {summarizePlan, type PlanSummary, type ResourceChange} from './plan-summary.ts'
 import type {TerraformOutcome} from './processes.ts'
 import type {TerraformSession, TerraformStack} from './session.ts'
+import {describeBusyStack, tryLockStack} from './stack-lock.ts'
 
-export type PlanStep = 'stack' | 'init' | 'plan' | 'show'
+export type PlanStep = 'lock' | 'stack' | 'init' | 'plan' | 'show'
 
 /** One stack's plan, as `seiketsu plan --json` reports it. */
 export interface StackPlanResult {
@@ -44,6 +46,8 @@ export interface StackPlanResult {
 
 export interface PlanRun {
   clients: StackPlanResult[]
+  /** What the operator should fix before provisioning (e.g. a certificate that can never be validated). */
+  warnings: string[]
   exitCode: number
   interrupted: boolean
   lockedStates: LockedState[]
@@ -75,6 +79,7 @@ export async function planStacks(
     skipped: (result) => result.status === 'skipped',
     title: (result) => planTitle(result),
   }
+  const warnings = (await stacksWithoutDomain(stacks)).map((stack) => noDomainWarning(stack))
   const run = await runOverStacks(session, stacks, work, options)
   return {
     clients: run.results,
@@ -83,14 +88,40 @@ export async function planStacks(
     interrupted: run.interrupted,
     lockedStates: run.lockedStates,
     terraform: {flavor: session.binary.flavor, path: session.binary.path, version: session.binary.version},
+    warnings,
   }
 }
 
-/** One stack, start to finish. Never throws for a terraform problem: it becomes the stack's status. */
+/**
+ * One stack, start to finish, holding the stack's lock: a stack that another plan or provision
+ * holds fails at once (its saved plan and log are left to that run). Never throws for a terraform
+ * problem: it becomes the stack's status.
+ */
 export async function planStack(
   session: TerraformSession,
   stack: TerraformStack,
   step: (name: string) => void = () => {},
+): Promise<StackPlanResult> {
+  const lock = await tryLockStack(stack.dir, 'plan')
+  if ('busy' in lock)
+    return {
+      ...emptyResult(stack),
+      durationMs: 0,
+      error: `${describeBusyStack(stack.id, lock.busy)}; nothing was planned for it, try again when that has finished`,
+      status: 'failed',
+      step: 'lock',
+    }
+  try {
+    return await planLockedStack(session, stack, step)
+  } finally {
+    await lock.held.release()
+  }
+}
+
+async function planLockedStack(
+  session: TerraformSession,
+  stack: TerraformStack,
+  step: (name: string) => void,
 ): Promise<StackPlanResult> {
   const started = performance.now()
   const files = planFilesOf(stack.dir)
@@ -103,7 +134,7 @@ export async function planStack(
     return finish({...emptyResult(stack), error, status: 'failed', step: failedStep})
   }
   // A plan from an earlier run must never survive a failed new one: provision would apply it.
-  await removeSavedPlan(stack.dir)
+  await Promise.all([removeSavedPlan(stack.dir), removeRunPlanFiles(stack.dir)])
   let stackBytes: Buffer
   let fingerprint: string
   try {

@@ -1,22 +1,36 @@
-import {readFile, stat} from 'node:fs/promises'
+import {randomUUID} from 'node:crypto'
+import {readFile, rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {performance} from 'node:perf_hooks'
 
 import {usageError} from '../errors.ts'
+import {refuseStacksWithoutDomain} from './certificate-domain.ts'
 import {isStalePlanError} from './diagnostics.ts'
 import {guardDestructive, parseAllowDestroy, type GuardDecision} from './destroy-guard.ts'
 import {provisionExitCode, type ProvisionStatus} from './exit-codes.ts'
 import {providerFingerprint} from './init-gate.ts'
 import {DEFAULT_CONCURRENCY, runOverStacks, type FleetOptions, type LockedState, type StackWork} from './fleet.ts'
 import {countsOf, failureMessage} from './plan.ts'
-import {checkSavedPlan, planFilesOf, removeSavedPlan, SAVED_PLAN_PROBLEMS, type PlanRecord} from './plan-files.ts'
+import {
+  checkSavedPlan,
+  planFilesOf,
+  removeRunPlanFiles,
+  removeSavedPlan,
+  runPlanFile,
+  SAVED_PLAN_PROBLEMS,
+  type PlanRecord,
+} from './plan-files.ts'
 import type {ResourceChange} from './plan-summary.ts'
 import type {TerraformSession, TerraformStack} from './session.ts'
+import {lockStacks} from './stack-lock.ts'
 
 /** A stack with a saved plan that may be applied, and what the destroy guard decided for it. */
 export interface ProvisionCandidate {
   stack: TerraformStack
+  /** What `seiketsu plan` recorded about the plan, checked against `planCopy`. */
   record: PlanRecord
+  /** This run's copy of the saved plan: the file that is applied. */
+  planCopy: string
   guard: GuardDecision
 }
 
@@ -54,38 +68,70 @@ export interface ProvisionRun {
   concurrency: number
 }
 
+export interface PreparedProvision {
+  candidates: ProvisionCandidate[]
+  /**
+   * Removes this run's plan copies and lets plan and provision at these stacks again. Call it
+   * once the applies are over, whatever happened (not confirmed, failed, interrupted).
+   */
+  release: () => Promise<void>
+}
+
 /**
- * Checks every selected stack's saved plan before anything is applied: it must exist, and both
- * the stack and the plan file must be exactly what `seiketsu plan` recorded. Any problem is exit 2
- * naming each stack, and nothing is applied. Then the destroy guard decides per stack.
+ * Checks every selected stack's saved plan before anything is applied. A stack whose certificate
+ * can never be validated (seiketsu.yaml without `domain`) is exit 2 at once. It takes each stack's lock
+ * first (exit 1 when another plan or provision holds one, nothing applied) and keeps it until
+ * `release`, so no plan can replace a saved plan between this check and its apply. Each plan is
+ * copied to a file of this run, and the copy must exist and match, with its stack, what
+ * `seiketsu plan` recorded: any problem is exit 2 naming each stack, and nothing is applied. The
+ * destroy guard then decides per stack on that record, and the copy is what `applyPlans` applies.
  */
 export async function prepareProvision(
   stacks: readonly TerraformStack[],
   allowDestroy: readonly string[] = [],
-): Promise<ProvisionCandidate[]> {
+): Promise<PreparedProvision> {
   const allowances = parseAllowDestroy(
     allowDestroy,
     stacks.map((stack) => stack.id),
   )
-  const checks = await Promise.all(stacks.map(async (stack) => ({check: await checkSavedPlan(stack), stack})))
-  const problems = checks.flatMap(({check, stack}) =>
-    'problem' in check ? [{id: stack.id, problem: check.problem, reason: SAVED_PLAN_PROBLEMS[check.problem]}] : [],
-  )
-  if (problems.length > 0)
-    throw usageError(
-      `No applicable saved plan for ${problems.map((problem) => `${problem.id} (${problem.reason})`).join(', ')}; nothing was applied`,
-      {
-        code: 'NO_SAVED_PLAN',
-        details: {stacks: problems},
-        suggestions: [
-          `seiketsu plan ${problems.map((problem) => problem.id).join(' ')}, review it, then provision again`,
-        ],
-      },
+  await refuseStacksWithoutDomain(stacks)
+  const locks = await lockStacks(stacks, 'provision')
+  const runId = randomUUID().slice(0, 8)
+  const copies = stacks.map((stack) => runPlanFile(stack.dir, runId))
+  const release = async () => {
+    await Promise.all(copies.map((copy) => rm(copy, {force: true})))
+    await locks.release()
+  }
+  try {
+    // Copies left by runs that died (their lock went stale) still hold secrets in clear text.
+    await Promise.all(stacks.map((stack) => removeRunPlanFiles(stack.dir)))
+    const checks = await Promise.all(
+      stacks.map(async (stack, index) => ({check: await checkSavedPlan(stack, {copyTo: copies[index]}), stack})),
     )
-  return checks.map(({check, stack}) => {
-    const record = (check as {record: PlanRecord}).record
-    return {guard: guardDestructive(stack.id, record.summary.destructive, allowances), record, stack}
-  })
+    const problems = checks.flatMap(({check, stack}) =>
+      'problem' in check ? [{id: stack.id, problem: check.problem, reason: SAVED_PLAN_PROBLEMS[check.problem]}] : [],
+    )
+    if (problems.length > 0)
+      throw usageError(
+        `No applicable saved plan for ${problems.map((problem) => `${problem.id} (${problem.reason})`).join(', ')}; nothing was applied`,
+        {
+          code: 'NO_SAVED_PLAN',
+          details: {stacks: problems},
+          suggestions: [
+            `seiketsu plan ${problems.map((problem) => problem.id).join(' ')}, review it, then provision again`,
+          ],
+        },
+      )
+    const candidates = checks.map(({check, stack}, index) => {
+      const record = (check as {record: PlanRecord}).record
+      const guard = guardDestructive(stack.id, record.summary.destructive, allowances)
+      return {guard, planCopy: copies[index]!, record, stack}
+    })
+    return {candidates, release}
+  } catch (error) {
+    await release()
+    throw error
+  }
 }
 
 /** --allow-destroy values that allowed nothing in any stack. */
@@ -95,10 +141,11 @@ export function unusedAllowances(candidates: readonly ProvisionCandidate[], allo
 }
 
 /**
- * Applies the saved plans: exactly `apply -input=false <planfile>` per stack (no new plan, no
- * -auto-approve: a saved plan never prompts). Blocked stacks (destructive, not allowed) and
- * stacks without changes are not run. An applied plan is removed (terraform would refuse it
- * again); so is one terraform found stale.
+ * Applies the checked copies of the saved plans: exactly `apply -input=false <copy>` per stack (no
+ * new plan, no -auto-approve: a saved plan never prompts). Blocked stacks (destructive, not
+ * allowed) and stacks without changes are not run. An applied plan is removed (terraform would
+ * refuse it again); so is one terraform found stale. Call it between `prepareProvision` and its
+ * `release`.
  */
 export async function applyPlans(
   session: TerraformSession,
@@ -185,11 +232,12 @@ async function applyStack(
     if (init.exitCode !== 0) return fail('TERRAFORM_FAILED', failureMessage('init', init, files.log))
   }
   step('apply')
-  const outcome = await session.run(
-    stack,
-    ['apply', '-input=false', '-no-color', `-lock-timeout=${session.lockTimeout}`, files.plan],
-    {file: files.log, stdout: true},
-  )
+  const outcome = await session
+    .run(stack, ['apply', '-input=false', '-no-color', `-lock-timeout=${session.lockTimeout}`, candidate.planCopy], {
+      file: files.log,
+      stdout: true,
+    })
+    .finally(() => rm(candidate.planCopy, {force: true}))
   const durationMs = Math.round(performance.now() - started)
   const base = {...baseResult(candidate), durationMs}
   if (outcome.notStarted) return {...base, error: 'not started: interrupted', status: 'skipped'}

@@ -24,6 +24,17 @@ export async function ensureGitRepository(root: string): Promise<'initialized' |
   return created?.exitCode === 0 ? 'initialized' : 'unavailable'
 }
 
+/** The top folder of the git repository holding `dir`, if any. */
+export async function gitTopLevel(dir: string): Promise<string | undefined> {
+  try {
+    const {execa} = await import('execa')
+    const result = await execa('git', ['rev-parse', '--show-toplevel'], {cwd: dir, reject: false, stdin: 'ignore'})
+    return result.exitCode === 0 ? result.stdout.trim() || undefined : undefined
+  } catch {
+    return undefined
+  }
+}
+
 async function gitConfig(cwd: string, key: string): Promise<string | undefined> {
   try {
     const {execa} = await import('execa')

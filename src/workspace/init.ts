@@ -1,6 +1,8 @@
 import {mkdir, readFile, stat, writeFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 
+import {isMap, parseDocument} from 'yaml'
+
 import {usageError} from '../errors.ts'
 import {templatePath} from '../paths.ts'
 import {WorkspaceConfigSchema} from './config.ts'
@@ -48,7 +50,12 @@ export function renderWorkspaceConfig(template: string, settings: WorkspaceSetti
  * local secrets, and an example client manifest. Validates everything before writing anything; an
  * existing workspace is kept unless `force` (which rewrites seiketsu.yaml but never a client).
  */
-export async function createWorkspace(dir: string, settings: WorkspaceSettings, force = false): Promise<InitResult> {
+export async function createWorkspace(
+  dir: string,
+  settings: WorkspaceSettings,
+  force = false,
+  explicit: {platform: boolean; state: boolean} = {platform: true, state: true},
+): Promise<InitResult> {
   const root = resolve(dir)
   const paths = workspacePaths(root)
   const configExists = await exists(paths.config)
@@ -60,7 +67,10 @@ export async function createWorkspace(dir: string, settings: WorkspaceSettings, 
   if ((await exists(root)) && !(await isDirectory(root)))
     throw usageError(`${dir} is a file, not a folder`, {code: 'NOT_A_DIRECTORY'})
 
-  const configText = renderWorkspaceConfig(await readFile(templatePath('workspace', 'seiketsu.yaml'), 'utf8'), settings)
+  const rendered = renderWorkspaceConfig(await readFile(templatePath('workspace', 'seiketsu.yaml'), 'utf8'), settings)
+  // --force on a readable seiketsu.yaml changes what the flags say and keeps everything else
+  // (domain, tier overrides, key store, residencies…); only an unreadable one is replaced.
+  const configText = (configExists && (await updatedConfigText(paths.config, settings, explicit))) || rendered
   const parsed = parseYamlText(configText, WORKSPACE_FILE)
   const validation = WorkspaceConfigSchema.safeParse(parsed.data)
   if (!validation.success)
@@ -84,6 +94,22 @@ export async function createWorkspace(dir: string, settings: WorkspaceSettings, 
   )
     created.push('client.example.yaml')
   return {created, overwritten, root}
+}
+
+/** The existing seiketsu.yaml with the given settings changed (comments kept), or undefined when it is not readable YAML. */
+async function updatedConfigText(
+  file: string,
+  settings: WorkspaceSettings,
+  explicit: {platform: boolean; state: boolean},
+): Promise<string | undefined> {
+  const document = parseDocument(await readFile(file, 'utf8'))
+  if (document.errors.length > 0 || !isMap(document.contents)) return undefined
+  document.set('managementAccountId', settings.managementAccountId)
+  document.set('region', settings.region)
+  document.set('drRegion', settings.drRegion)
+  if (explicit.platform) document.set('platform', settings.platform)
+  if (explicit.state) document.set('state', document.createNode(settings.state))
+  return document.toString()
 }
 
 /** Adds the lines of our .gitignore template that the folder's .gitignore lacks. Returns whether it changed. */

@@ -17,7 +17,7 @@ export function parseYamlText(text: string, file: string): ParsedFile {
   const document = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true})
   if (document.errors.length > 0) {
     const first = document.errors[0]!
-    const line = first.linePos?.[0]?.line
+    const line = first.linePos?.[0]?.line ?? lineCounter.linePos(first.pos[0]).line
     throw usageError(`${file}${line ? `:${line}` : ''}: not valid YAML: ${first.message.split('\n')[0]}`, {
       code: 'MALFORMED_FILE',
       details: {file, line},

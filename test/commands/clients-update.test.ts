@@ -114,3 +114,14 @@ describe('seiketsu clients update', () => {
     expect(await manifest()).to.equal(before)
   })
 })
+
+describe('seiketsu clients update --account-id new', () => {
+  it("is refused: 'new' only means something at onboarding", async () => {
+    const workspace = await makeWorkspace({clients: [draftClient('acme-realty')]})
+    const result = await runCli(['clients', 'update', 'acme-realty', '--tier', 'gold', '--account-id', 'new'], {
+      cwd: workspace.root,
+    })
+    expect(result.exitCode).to.equal(2)
+    expect(result.errorText).to.include("--account-id: 'new' only means something at onboarding")
+  })
+})

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {parse} from 'yaml'
 
-import {DEFAULT_INIT_FLAGS, makeTempDir, parseJson, runCli} from '../helpers/cli.ts'
+import {DEFAULT_INIT_FLAGS, execFileText, makeTempDir, parseJson, runCli} from '../helpers/cli.ts'
 import {KEYS, runInTerminal} from '../helpers/pty.ts'
 
 describe('seiketsu init', () => {
@@ -156,5 +156,50 @@ describe('seiketsu init', () => {
     terminal.type(KEYS.ctrlC)
     expect(await terminal.exit()).to.equal(130)
     expect(await readdir(parent)).to.deep.equal([])
+  })
+})
+
+describe('seiketsu init --force on a customised workspace', () => {
+  it('changes what the flags say and keeps every other setting', async () => {
+    const dir = await makeTempDir()
+    await runCli(['init', dir, ...DEFAULT_INIT_FLAGS, '--platform', 'acmeplat'])
+    const file = join(dir, 'seiketsu.yaml')
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')).replace(
+        'tiers: {}',
+        'tiers:\n  gold:\n    task: {maxTasks: 6}\ndomain: voice.acme.example',
+      ),
+    )
+    const result = await runCli([
+      'init',
+      dir,
+      '--force',
+      '--yes',
+      '--management-account-id',
+      '222222222222',
+      '--region',
+      'us-east-2',
+      '--dr-region',
+      'us-west-2',
+    ])
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const config = parse(await readFile(file, 'utf8'))
+    expect(config).to.deep.include({
+      domain: 'voice.acme.example',
+      managementAccountId: '222222222222',
+      platform: 'acmeplat',
+      region: 'us-east-2',
+    })
+    expect(config.tiers).to.deep.equal({gold: {task: {maxTasks: 6}}})
+    expect(await readFile(file, 'utf8')).to.include('# Client VPC CIDRs are allocated from these pools')
+  })
+
+  it('warns when the new workspace lands inside another git repository', async () => {
+    const outer = await makeTempDir()
+    await execFileText('git', ['init', '--quiet'], outer)
+    const result = await runCli(['init', join(outer, 'platform'), ...DEFAULT_INIT_FLAGS])
+    expect(result.exitCode).to.equal(0)
+    expect(result.errorText).to.include(`is inside the git repository ${outer}`)
   })
 })

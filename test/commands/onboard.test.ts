@@ -371,3 +371,81 @@ describe('seiketsu onboard', () => {
     })
   })
 })
+
+describe('seiketsu onboard: review fixes', () => {
+  let workspace: Workspace
+  beforeEach(async () => {
+    workspace = await makeWorkspace()
+  })
+  const onboard = (args: string[]) => runCli(['onboard', ...args], {cwd: workspace.root})
+
+  it('--setting needs its integration in --integrations; a malformed one is an error', async () => {
+    const before = await snapshotTree(workspace.root)
+    const off = await onboard([...ACME, '--setting', 'elevenlabs.voiceId=x'])
+    expect(off.exitCode).to.equal(2)
+    expect(off.errorText).to.include("'elevenlabs' is not one of the enabled --integrations (none)")
+    const garbage = await onboard([...ACME, '--integrations', 'elevenlabs', '--setting', 'garbage'])
+    expect(garbage.exitCode).to.equal(2)
+    expect(await snapshotTree(workspace.root)).to.deep.equal(before)
+    const ok = await onboard([...ACME, '--integrations', 'elevenlabs', '--setting', 'elevenlabs.voiceId=x', '--json'])
+    expect(ok.exitCode, ok.stderr).to.equal(0)
+    const manifest = parse(await readFile(join(workspace.root, 'clients', 'acme-realty.yaml'), 'utf8'))
+    expect(manifest.integrations.elevenlabs.settings).to.deep.equal({voiceId: 'x'})
+  })
+
+  it('an empty fleet file is exit 2', async () => {
+    const file = join(workspace.root, 'empty.yaml')
+    await writeFile(file, 'clients: []\n')
+    const result = await onboard(['--file', file])
+    expect(result.exitCode).to.equal(2)
+    expect(result.errorText).to.include('clients: is empty')
+  })
+
+  it('a region in no residency is named as such', async () => {
+    const result = await onboard([...ACME.map((v) => (v === 'us-east-1' ? 'ap-southeast-2' : v))])
+    expect(result.exitCode).to.equal(2)
+    expect(result.errorText).to.include('region ap-southeast-2 belongs to no residency of seiketsu.yaml (us: us-east-1')
+  })
+
+  it('suggests the platform stack, not plan, for a client still waiting for its account', async () => {
+    const result = await onboard([
+      ...ACME.map((v) => (v === '222222222222' ? 'new' : v)),
+      '--integrations',
+      'twilio',
+      '--json',
+    ])
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(parseJson<OnboardResult>(result).next).to.deep.equal([
+      'seiketsu plan platform && seiketsu provision platform   (creates the AWS accounts of acme-realty)',
+      'seiketsu clients update acme-realty --account-id <new account id>   (once created)',
+    ])
+  })
+
+  it('a broken audit trail stops onboarding before anything is written', async () => {
+    await onboard([
+      '--name',
+      'First Co',
+      '--email',
+      'a@first.example',
+      '--tier',
+      'bronze',
+      '--region',
+      'us-east-1',
+      '--account-id',
+      'new',
+    ])
+    const trail = join(workspace.root, '.seiketsu', 'audit-trail.jsonl')
+    await writeFile(trail, `${await readFile(trail, 'utf8')}>>>>>>> feature-x\n`)
+    const before = await snapshotTree(workspace.root)
+    const result = await onboard(ACME)
+    expect(result.exitCode).to.equal(2)
+    expect(result.errorText).to.match(/\.seiketsu\/audit-trail\.jsonl:\d+: the last line is not a trail record/)
+    expect(await snapshotTree(workspace.root)).to.deep.equal(before)
+    const update = await runCli(['clients', 'update', 'first-co', '--tier', 'gold'], {cwd: workspace.root})
+    expect(update.exitCode).to.equal(2)
+    expect(await snapshotTree(workspace.root)).to.deep.equal(before)
+    const list = await runCli(['audit', 'trail'], {cwd: workspace.root})
+    expect(list.exitCode).to.equal(3)
+    expect(list.errorText).to.match(/broken at line \d+ of/)
+  })
+})

@@ -273,7 +273,7 @@ describe('seiketsu plan', () => {
       )
 
     it('writes the selected stacks with seiketsu synth and plans those', async () => {
-      const fleet = await makeFleet(['acme', 'bravo', 'carol'], {withAccounts: true})
+      const fleet = await makeFleet(['acme', 'bravo', 'carol'], {domain: 'clients.example.com', withAccounts: true})
       const {rm} = await import('node:fs/promises')
       await rm(join(fleet.root, 'cdktf.out'), {force: true, recursive: true})
       const result = await fleet.run(['plan', 'acme', 'bravo', '--json'])
@@ -294,6 +294,31 @@ describe('seiketsu plan', () => {
       expect(applied.exitCode, applied.stderr).to.equal(0)
       const again = await fleet.run(['plan', 'acme', '--detailed-exitcode', '--json'])
       expect(again.exitCode, 'a fresh synth of an unchanged client plans no changes').to.equal(0)
+    })
+
+    it('without a domain: plan warns that the certificate can never be validated, provision refuses (exit 2)', async () => {
+      const fleet = await makeFleet(['acme', 'bravo'], {withAccounts: true})
+      const planned = await fleet.run(['plan', 'acme', '--json'])
+      expect(planned.exitCode, planned.stderr).to.equal(0)
+      const json = parseJson<PlanResult>(planned)
+      expect(json.clients[0]!.status).to.equal('planned')
+      expect(json.warnings).to.have.length(1)
+      expect(json.warnings[0]).to.match(
+        /^acme: its certificate is for acme\.seiketsu\.invalid, .*domain in seiketsu\.yaml/,
+      )
+      const human = await fleet.run(['plan', 'acme'])
+      expect(human.exitCode).to.equal(0)
+      expect(human.stderr).to.match(/Warning: acme: its certificate is for acme\.seiketsu\.invalid/)
+      expect(human.stdout).to.not.contain('acme.seiketsu.invalid')
+
+      const refused = await fleet.run(['provision', 'acme', '--yes', '--json'])
+      expect(refused.exitCode).to.equal(2)
+      const error = parseJson<ErrorJson>(refused).error
+      expect(error).to.include({code: 'NO_DOMAIN'})
+      expect(error.message).to.contain('acme.seiketsu.invalid')
+      expect(error.suggestions![0]).to.match(/^Set domain in seiketsu\.yaml/)
+      expect(invocationsOf(await fleet.invocations(), 'apply')).to.deep.equal([])
+      expect(existsSync(join(fleet.root, 'cdktf.out', 'stacks', 'acme', 'plan.tfplan'))).to.equal(true)
     })
 
     it('reports a client without an AWS account as failed with terraform’s reason, planning the others', async () => {

@@ -1,21 +1,36 @@
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {appendFile, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {expect} from 'chai'
 
 import type {ErrorJson} from '../../src/base-command.ts'
+import type {PlanResult} from '../../src/commands/plan.ts'
 import type {ProvisionResult} from '../../src/commands/provision.ts'
 import {parseJson} from '../helpers/cli.ts'
-import {invocationsOf, makeFleet} from '../helpers/fleet.ts'
-import {CLIENT_STACK_RESOURCES} from '../helpers/terraform.ts'
+import {invocationsOf, makeFleet, type Fleet} from '../helpers/fleet.ts'
+import {CLIENT_STACK_RESOURCES, startCli, waitFor} from '../helpers/terraform.ts'
 
 const byId = (result: ProvisionResult) => Object.fromEntries(result.clients.map((client) => [client.id, client]))
 const planFile = (root: string, id: string) => join(root, 'cdktf.out', 'stacks', id, 'plan.tfplan')
 const stateFile = (root: string, id: string) => join(root, '.seiketsu', 'state', id, 'terraform.tfstate')
+const stackDir = (root: string, id: string) => join(root, 'cdktf.out', 'stacks', id)
+
+/** What a provision run must never leave in the stack folders: its plan copies (secrets in clear text) and locks. */
+function leftovers(fleet: Fleet): string[] {
+  return fleet.ids.flatMap((id) =>
+    readdirSync(stackDir(fleet.root, id))
+      .filter((name) => /^plan\.apply-|^\.seiketsu[.-]lock/.test(name))
+      .map((name) => `${id}/${name}`),
+  )
+}
+
+/** The summary line of terraform's apply output in a stack's log. */
+const applySummaries = (root: string, id: string) =>
+  readFileSync(join(stackDir(root, id), 'terraform.log'), 'utf8').match(/Apply complete! .*/g) ?? []
 
 describe('seiketsu provision', () => {
-  it('applies exactly the saved plan file, then forgets it; a new plan then shows no changes', async () => {
+  it('applies its checked copy of the saved plan file, then forgets both; a new plan then shows no changes', async () => {
     const fleet = await makeFleet(['acme', 'bravo'])
     expect((await fleet.run(['plan', '--no-synth'])).exitCode).to.equal(0)
     const result = await fleet.run(['provision', '--yes', '--json'])
@@ -25,16 +40,15 @@ describe('seiketsu provision', () => {
       ['acme', 'applied', CLIENT_STACK_RESOURCES],
       ['bravo', 'applied', CLIENT_STACK_RESOURCES],
     ])
-    const applies = invocationsOf(await fleet.invocations(), 'apply')
-    expect(applies.map((apply) => apply.argv).sort((a, b) => a[4]!.localeCompare(b[4]!))).to.deep.equal(
-      ['acme', 'bravo'].map((id) => [
-        'apply',
-        '-input=false',
-        '-no-color',
-        '-lock-timeout=5m',
-        planFile(fleet.root, id),
-      ]),
+    const applies = invocationsOf(await fleet.invocations(), 'apply').sort((a, b) => a.stack.localeCompare(b.stack))
+    expect(applies.map((apply) => apply.argv.slice(0, 4))).to.deep.equal(
+      ['acme', 'bravo'].map(() => ['apply', '-input=false', '-no-color', '-lock-timeout=5m']),
     )
+    for (const apply of applies) {
+      // A copy in the plan's own working directory (terraform applies a plan of any name from there).
+      expect(apply.argv[4]).to.match(/\/plan\.apply-[\da-f]{8}\.tfplan$/)
+      expect(apply.argv[4]!.startsWith(`${stackDir(fleet.root, apply.stack)}/`)).to.equal(true)
+    }
     expect(invocationsOf(await fleet.invocations(), 'plan')).to.have.length(2, 'provision never plans')
     for (const id of ['acme', 'bravo']) {
       expect(JSON.parse(readFileSync(stateFile(fleet.root, id), 'utf8')).resources).to.have.length(
@@ -42,6 +56,7 @@ describe('seiketsu provision', () => {
       )
       expect(existsSync(planFile(fleet.root, id))).to.equal(false, 'an applied plan is removed')
     }
+    expect(leftovers(fleet)).to.deep.equal([])
     const again = await fleet.run(['plan', '--no-synth', '--json'])
     expect(parseJson<ProvisionResult>(again).clients.map((client) => client.status)).to.deep.equal([
       'no-changes',
@@ -80,6 +95,7 @@ describe('seiketsu provision', () => {
     expect(invocationsOf(await fleet.invocations(), 'apply')).to.deep.equal([])
     expect(existsSync(planFile(fleet.root, 'acme'))).to.equal(true)
     expect(existsSync(stateFile(fleet.root, 'acme'))).to.equal(false)
+    expect(leftovers(fleet)).to.deep.equal([], 'nor a copy of the plan, nor the lock')
   })
 
   it('refuses (exit 2, nothing applied) when a plan is missing or older than its stack', async () => {
@@ -113,6 +129,7 @@ describe('seiketsu provision', () => {
     expect(clients.bravo!.blocked).to.deep.equal(['aws_db_instance.database'])
     expect(invocationsOf(await fleet.invocations(), 'apply').map((apply) => apply.stack)).to.deep.equal(['acme'])
     expect(existsSync(planFile(fleet.root, 'bravo'))).to.equal(true, 'the blocked plan stays for review')
+    expect(leftovers(fleet)).to.deep.equal([])
 
     const human = await fleet.run(['provision', 'bravo', '--yes'])
     expect(human.exitCode).to.equal(3)
@@ -170,6 +187,7 @@ describe('seiketsu provision', () => {
     const clients = byId(parseJson<ProvisionResult>(result))
     expect(clients.acme!.error).to.contain('AccessDeniedException')
     expect([clients.bravo!.status, clients.carol!.status]).to.deep.equal(['applied', 'applied'])
+    expect(leftovers(fleet)).to.deep.equal([])
   })
 
   it('skips clients whose plan has no changes without running terraform', async () => {
@@ -182,5 +200,74 @@ describe('seiketsu provision', () => {
     expect(result.exitCode, 'nothing to confirm: no --yes needed').to.equal(0)
     expect(byId(parseJson<ProvisionResult>(result)).acme!.status).to.equal('no-changes')
     expect(invocationsOf(await fleet.invocations(), 'apply')).to.deep.equal([])
+  })
+  describe('while a provision runs', () => {
+    // The review's race: bravo is planned without destructive changes and provision checks that plan;
+    // while acme applies (held by the gate), someone plans bravo again, now replacing its database.
+    async function startProvision(fleet: Fleet) {
+      const gate = join(fleet.root, 'acme-apply-may-finish')
+      const started = startCli(['provision', 'acme', 'bravo', '--concurrency', '1', '--yes', '--json'], {
+        cwd: fleet.root,
+        env: fleet.env({TF_STANDIN_APPLY_GATE: `acme=${gate}`}),
+      })
+      await waitFor(async () => invocationsOf(await fleet.invocations(), 'apply', 'acme')[0], 'acme’s apply')
+      return {...started, openGate: () => writeFile(gate, '')}
+    }
+
+    it('a plan of a stack being provisioned fails at once (exit 1) and the reviewed plan is applied', async () => {
+      const fleet = await makeFleet(['acme', 'bravo'])
+      expect((await fleet.run(['plan', '--no-synth'])).exitCode).to.equal(0)
+      const provision = await startProvision(fleet)
+
+      const replan = await fleet.run(['plan', 'bravo', '--no-synth', '--json'], {
+        TF_STANDIN_REPLACE: 'bravo:aws_db_instance.database',
+      })
+      const second = await fleet.run(['provision', 'bravo', '--yes', '--json'])
+      await provision.openGate()
+      const result = await provision.done
+
+      expect(replan.exitCode, replan.stderr).to.equal(1)
+      const bravoPlan = parseJson<PlanResult>(replan).clients[0]!
+      expect(bravoPlan).to.include({status: 'failed', step: 'lock'})
+      expect(bravoPlan.error).to.match(/bravo is in use by seiketsu provision \(pid \d+/)
+      expect(invocationsOf(await fleet.invocations(), 'plan', 'bravo')).to.have.length(1, 'terraform never ran')
+      expect(second.exitCode).to.equal(1)
+      expect(parseJson<ErrorJson>(second).error).to.include({code: 'STACK_BUSY'})
+
+      expect(result.exitCode, result.stderr).to.equal(0)
+      expect(byId(parseJson<ProvisionResult>(result)).bravo).to.include({replace: 0, status: 'applied'})
+      // What terraform applied for bravo is the reviewed plan: nothing destroyed.
+      expect(applySummaries(fleet.root, 'bravo')).to.deep.equal([
+        `Apply complete! Resources: ${CLIENT_STACK_RESOURCES} added, 0 changed, 0 destroyed.`,
+      ])
+      expect(leftovers(fleet)).to.deep.equal([])
+      expect((await fleet.run(['plan', 'bravo', '--no-synth'])).exitCode, 'the lock is released').to.equal(0)
+    })
+
+    it('applies the copy it checked even when plan.tfplan is replaced behind its back', async () => {
+      const fleet = await makeFleet(['acme', 'bravo'])
+      await fleet.run(['plan', '--no-synth'])
+      const provision = await startProvision(fleet)
+      await writeFile(planFile(fleet.root, 'bravo'), 'not the reviewed plan')
+      await provision.openGate()
+      const result = await provision.done
+      expect(result.exitCode, result.stderr).to.equal(0)
+      expect(byId(parseJson<ProvisionResult>(result)).bravo).to.include({status: 'applied'})
+      expect(applySummaries(fleet.root, 'bravo')).to.have.length(1)
+      expect(leftovers(fleet)).to.deep.equal([])
+    })
+
+    it('an interrupt leaves no plan copy and no lock behind', async () => {
+      const fleet = await makeFleet(['acme', 'bravo'])
+      await fleet.run(['plan', '--no-synth'])
+      const provision = await startProvision(fleet)
+      provision.child.kill('SIGINT')
+      const result = await provision.done
+      expect(result.exitCode).to.equal(130)
+      expect(byId(parseJson<ProvisionResult>(result)).bravo).to.include({status: 'skipped'})
+      expect(leftovers(fleet)).to.deep.equal([])
+      expect(existsSync(planFile(fleet.root, 'bravo'))).to.equal(true, 'bravo’s plan was not applied: it stays')
+      expect((await fleet.run(['provision', 'bravo', '--yes'])).exitCode).to.equal(0)
+    })
   })
 })

@@ -24,6 +24,7 @@ const STANDIN_SWITCHES = [
   'TF_STANDIN_FAIL_APPLY',
   'TF_STANDIN_PLAN_MS',
   'TF_STANDIN_APPLY_MS',
+  'TF_STANDIN_APPLY_GATE',
   'TF_STANDIN_REPLACE',
   'TF_STANDIN_DRIFT',
   'TF_STANDIN_STALE',
@@ -33,13 +34,18 @@ const STANDIN_SWITCHES = [
 
 /**
  * `withAccounts` gives every client an AWS account id (synthesized stacks of clients without one
- * are refused by terraform until the platform stack has created it).
+ * are refused by terraform until the platform stack has created it). `domain` sets seiketsu.yaml's
+ * `domain` (without it, synthesized stacks have certificates that provision refuses).
  */
-export async function makeFleet(ids: string[], options: {withAccounts?: boolean} = {}): Promise<Fleet> {
+export async function makeFleet(
+  ids: string[],
+  options: {withAccounts?: boolean; domain?: string} = {},
+): Promise<Fleet> {
   const workspace = await makeWorkspace({
     clients: ids.map((id, index) =>
       draftClient(id, options.withAccounts ? {accountId: String(222_222_222_200 + index)} : {}),
     ),
+    ...(options.domain ? {configText: (text: string) => `${text.trimEnd()}\ndomain: ${options.domain}\n`} : {}),
   })
   await writeClientStacks(workspace, ids)
   const logFile = join(workspace.root, 'standin.jsonl')

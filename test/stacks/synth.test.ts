@@ -7,7 +7,7 @@ import {ExitCode} from '../../src/errors.ts'
 import {loadRegistry} from '../../src/registry/registry.ts'
 import {synthesizeStacks} from '../../src/stacks/synth.ts'
 import {workspacePaths, type Workspace} from '../../src/workspace/workspace.ts'
-import {makeTempDir, removeDir} from '../helpers/cli.ts'
+import {makeTempDir, removeDir, runCli} from '../helpers/cli.ts'
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 import {readStack, resourcesOf} from './helpers.ts'
 
@@ -181,5 +181,14 @@ describe('synthesizeStacks across worker threads', () => {
     } finally {
       await removeDir(fleet.root)
     }
+  })
+})
+
+describe('seiketsu synth --out', () => {
+  it('creates the whole output path', async () => {
+    const workspace = await makeWorkspace({clients: [draftClient('acme', {accountId: '222222222222'})]})
+    const result = await runCli(['synth', '--out', 'build/nested/stacks', '--json'], {cwd: workspace.root})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(await readdir(join(workspace.root, 'build', 'nested', 'stacks', 'stacks'))).to.include('acme')
   })
 })

@@ -53,6 +53,13 @@ describe('exit codes', () => {
     expect(planExitCode([result('planned')], {interrupted: true})).to.equal(130)
   })
 
+  it('plan: 1 when the only failures are stacks another seiketsu run held; a terraform failure still 4', () => {
+    const busy = {...result('failed'), step: 'lock'}
+    expect(planExitCode([result('planned'), busy])).to.equal(1)
+    expect(planExitCode([busy, {...result('failed'), step: 'plan'}])).to.equal(4)
+    expect(planExitCode([busy], {detailedExitcode: true})).to.equal(1)
+  })
+
   it('plan --detailed-exitcode: terraform’s codes aggregated with precedence 1 > 2 > 0', () => {
     const detailed = {detailedExitcode: true}
     expect(planExitCode([result('no-changes'), result('no-changes')], detailed)).to.equal(0)

@@ -77,6 +77,25 @@ describe('summarizePlan', () => {
     ])
   })
 
+  it('calls a replacement destructive for every data-holding resource type the stacks create', () => {
+    // Messages in the work queue and its dead-letter queue, operators' subscriptions to the alarm topic
+    // (made outside terraform), the database, bucket, keys, cache, secrets, logs, account: gone with the old object.
+    const holdingData = [
+      'aws_db_instance.database',
+      'aws_s3_bucket.data',
+      'aws_kms_key.client',
+      'aws_elasticache_replication_group.cache',
+      'aws_secretsmanager_secret.twilio',
+      'aws_cloudwatch_log_group.app',
+      'aws_organizations_account.client',
+      'aws_sqs_queue.queue',
+      'aws_sqs_queue.deadLetterQueue',
+      'aws_sns_topic.alarmTopic',
+    ]
+    const summary = summarizePlan(plan(holdingData.map((address) => resourceChange(address, ['delete', 'create']))))
+    expect(summary.destructive.map((change) => change.address)).to.have.members(holdingData)
+  })
+
   it('counts deletes and replacements of stateless resources without calling them destructive', () => {
     const summary = summarizePlan(
       plan([

@@ -31,11 +31,21 @@ export default class AuditTrail extends SeiketsuCommand<AuditTrailResult> {
     const workspace = await this.workspace(flags)
     const file = workspacePaths(workspace.root).auditTrail
     const lines = await readTrail(file)
-    const verification = flags.verify ? verifyTrail(lines) : undefined
+    // A line that is not even a record breaks listing too: report it as --verify would.
+    const unreadable = lines.some((line) => {
+      try {
+        JSON.parse(line)
+        return false
+      } catch {
+        return true
+      }
+    })
+    const verification = flags.verify || unreadable ? verifyTrail(lines) : undefined
     if (verification && !verification.ok) {
       const bad = verification.firstBad!
+      const where = bad.seq === undefined ? `line ${bad.line}` : `record ${bad.seq} (line ${bad.line}`
       throw new SeiketsuError(
-        `The audit trail is broken at record ${bad.seq ?? '?'} (line ${bad.line} of .seiketsu/audit-trail.jsonl): ${bad.reason}`,
+        `The audit trail is broken at ${where}${bad.seq === undefined ? '' : ')'} of .seiketsu/audit-trail.jsonl: ${bad.reason}`,
         ExitCode.Policy,
         {
           code: 'TRAIL_BROKEN',
@@ -66,7 +76,7 @@ export default class AuditTrail extends SeiketsuCommand<AuditTrailResult> {
           ),
         )
     }
-    return {file, records, ...(verification ? {verification} : {})}
+    return {file, records, ...(flags.verify && verification ? {verification} : {})}
   }
 }
 

@@ -1,7 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
 import {SeiketsuCommand} from '../../base-command.ts'
-import {updateClient, type IntegrationPatch} from '../../registry/changes.ts'
+import {usageError} from '../../errors.ts'
+import {describeIntegrations, updateClient, type IntegrationPatch} from '../../registry/changes.ts'
 import {CLIENT_STATUSES, INTEGRATIONS, type ClientManifest, type IntegrationName} from '../../registry/manifest.ts'
 import {parseAccountId, parseIntegrations, parseSetting} from '../../onboard/input.ts'
 
@@ -44,6 +45,10 @@ Status moves one way: active ⇄ suspended → offboarding → offboarded.
         ? undefined
         : this.integrationChanges(flags.integrations, flags.setting ?? [])
     const accountId = parseAccountId(flags['account-id'])
+    if (accountId === null)
+      throw usageError("--account-id: 'new' only means something at onboarding; give the account's 12-digit id", {
+        code: 'INVALID_FLAG',
+      })
     const changes = {
       accountId: accountId ?? undefined,
       email: flags.email,
@@ -66,10 +71,13 @@ Status moves one way: active ⇄ suspended → offboarding → offboarded.
     )
     if (!this.jsonEnabled()) {
       if (changed.length === 0) this.log(`${args.id}: nothing to change.`)
-      for (const {field, from, to} of changed)
-        this.log(
-          `${flags['dry-run'] ? 'would change' : 'changed'} ${field}: ${JSON.stringify(from)} → ${JSON.stringify(to)}`,
-        )
+      for (const {field, from, to} of changed) {
+        const show = (value: unknown) =>
+          field === 'integrations'
+            ? describeIntegrations(value as ClientManifest['integrations'])
+            : JSON.stringify(value)
+        this.log(`${flags['dry-run'] ? 'would change' : 'changed'} ${field}: ${show(from)} → ${show(to)}`)
+      }
     }
     return {changed, client, dryRun: flags['dry-run']}
   }

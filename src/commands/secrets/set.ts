@@ -1,6 +1,9 @@
 import {Args} from '@oclif/core'
 
 import {SeiketsuCommand} from '../../base-command.ts'
+import {usageError} from '../../errors.ts'
+import {trailHead} from '../../registry/audit-trail.ts'
+import {workspacePaths} from '../../workspace/workspace.ts'
 import {awsFlags, awsOptionsFrom} from '../../keys/aws-flags.ts'
 import {checkSecretTarget, setIntegrationSecret, type PutSecretResult} from '../../keys/integration-secrets.ts'
 import {loadRegistry} from '../../registry/registry.ts'
@@ -29,6 +32,8 @@ On a terminal the value is asked for with a hidden prompt; elsewhere it is read 
   async run(): Promise<SecretsSetResult> {
     const {args, flags} = await this.parse(SecretsSet)
     const workspace = await this.workspace(flags)
+    // Every change here is recorded: a broken trail stops it before anything changes.
+    await trailHead(workspacePaths(workspace.root).auditTrail)
     const client = (await loadRegistry(workspace)).get(args.client)
     // Check the target before asking for a value, so nobody types a secret for nothing.
     const integration = checkSecretTarget(client, args.integration)
@@ -44,9 +49,9 @@ On a terminal the value is asked for with a hidden prompt; elsewhere it is read 
   private async readValue(label: string): Promise<string> {
     if (this.isInteractive()) return promptPassword(`New ${label} secret`, {mask: false})
     if (process.stdin.isTTY)
-      throw this.missingInput(
-        ['stdin'],
-        'pipe the value on stdin: seiketsu only prompts on a terminal without --json or CI',
+      throw usageError(
+        `No ${label} value: pipe it on stdin (e.g. printf %s "$VALUE" | seiketsu secrets set …); seiketsu only prompts on a terminal without --json or CI`,
+        {code: 'MISSING_INPUT'},
       )
     return readStdinValue()
   }

@@ -1,6 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {SeiketsuCommand} from '../../base-command.ts'
+import {trailHead} from '../../registry/audit-trail.ts'
+import {workspacePaths} from '../../workspace/workspace.ts'
 import {awsFlags, awsOptionsFrom} from '../../keys/aws-flags.ts'
 import {issueClientToken} from '../../keys/tokens.ts'
 
@@ -29,6 +31,8 @@ The client's signing keys are created on first use. The token alone goes to stdo
   async run(): Promise<TokenIssueResult> {
     const {flags} = await this.parse(TokenIssue)
     const workspace = await this.workspace(flags)
+    // Every change here is recorded: a broken trail stops it before anything changes.
+    await trailHead(workspacePaths(workspace.root).auditTrail)
     const issued = await issueClientToken(
       workspace,
       flags.client,
