@@ -7,7 +7,8 @@ import {enabledIntegrations, SECRET_INTEGRATIONS, type ClientManifest} from '../
 import {loadRegistry} from '../registry/registry.ts'
 import {loadTiers, type TierCatalog} from '../tiers/tiers.ts'
 import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
-import {evaluate, summarizeRule} from './engine.ts'
+import {evaluate, summarizeRule, type FleetContext} from './engine.ts'
+import {registryFleet} from './fleet-members.ts'
 import {loadPathStacks, loadPlanStacks, locateFindings, readDocument} from './inputs.ts'
 import {RULES} from './rules/index.ts'
 import {applySuppressions, loadSuppressions} from './suppressions.ts'
@@ -42,8 +43,8 @@ export interface AuditOptions {
 
 export interface AuditableStacks {
   stacks: Stack[]
-  /** Every client stack of the workspace found on disk: what fleet rules compare. */
-  fleet: Stack[]
+  /** Every client of the registry that is not offboarded, on disk or not: what fleet rules compare with. */
+  fleet: FleetContext
 }
 
 /** The file synth writes for a stack id. */
@@ -57,6 +58,7 @@ export function clientContext(workspace: Workspace, client: ClientManifest): Cli
     cidr: client.cidr,
     drRegion: client.drRegion,
     id: client.id,
+    managementAccountId: workspace.config.managementAccountId,
     region: client.region,
     secretIntegrations: enabledIntegrations(client).filter((name) => SECRET_INTEGRATIONS.includes(name)),
     tier: workspace.tiers[client.tier],
@@ -73,8 +75,8 @@ async function exists(file: string): Promise<boolean> {
 
 /**
  * The synthesized stacks of the workspace: the selected clients' (exit 2 naming the file when one is
- * missing: run synth first), the platform stack when no ids are given, and every other client stack
- * on disk for the fleet rules.
+ * missing: run synth first) and the platform stack when no ids are given; and the fleet from the
+ * registry, so that the fleet rules do not depend on which other stacks happen to be on disk.
  */
 export async function loadWorkspaceStacks(
   workspace: Workspace,
@@ -82,28 +84,21 @@ export async function loadWorkspaceStacks(
 ): Promise<AuditableStacks> {
   const registry = await loadRegistry(workspace)
   const outDir = resolvePath(workspace.root, options.outDir ?? workspacePaths(workspace.root).out)
-  const selected = new Set(registry.select(options.ids ?? []).map((client) => client.id))
+  const selected = registry.select(options.ids ?? [])
   const platform = workspace.config.platform
   const stacks: Stack[] = []
-  const fleet: Stack[] = []
   const missing: string[] = []
-  for (const client of registry.clients) {
-    if (client.status === 'offboarded' && !selected.has(client.id)) continue
+  for (const client of selected) {
     const file = stackFile(outDir, client.id)
     const label = relative(options.cwd, file)
     if (!(await exists(file))) {
-      if (selected.has(client.id)) missing.push(label)
+      missing.push(label)
       continue
     }
     const document = await readDocument(file, label)
-    const stack = buildStack([document], {
-      client: clientContext(workspace, client),
-      id: client.id,
-      kind: 'client',
-      platform,
-    })
-    fleet.push(stack)
-    if (selected.has(client.id)) stacks.push(stack)
+    stacks.push(
+      buildStack([document], {client: clientContext(workspace, client), id: client.id, kind: 'client', platform}),
+    )
   }
   if (missing.length > 0)
     throw usageError(`No synthesized stack: ${missing.join(', ')}`, {
@@ -116,6 +111,12 @@ export async function loadWorkspaceStacks(
     const document = await readDocument(platformFile, relative(options.cwd, platformFile))
     stacks.push(buildStack([document], {id: PLATFORM_STACK_ID, kind: 'platform', platform}))
   }
+  const fleet = registryFleet(
+    workspace.config,
+    registry.clients,
+    workspace.tiers,
+    new Set(selected.map((client) => client.id)),
+  )
   return {fleet, stacks}
 }
 
@@ -124,7 +125,7 @@ export interface StackAuditOptions {
   suppressions?: readonly Suppression[]
   failOn?: Severity
   today?: string
-  fleet?: readonly Stack[]
+  fleet?: FleetContext
 }
 
 /** The pure part: stacks in, report out. */
@@ -181,25 +182,29 @@ export async function auditWorkspace(
     throw usageError('Nothing to audit: no workspace, no --path and no --plan-json', {code: 'NO_INPUT'})
   const tiers = workspace?.tiers ?? (await (defaultTiers ??= loadTiers({}, 'tiers.yaml', () => undefined)))
   const platform = workspace?.config.platform
+  const managementAccountId = workspace?.config.managementAccountId
   const stacks: Stack[] = []
-  let fleet: Stack[] = []
+  let fleet: FleetContext | undefined
   if (workspace && (!external || options.ids?.length)) {
     const loaded = await loadWorkspaceStacks(workspace, {cwd, ids: options.ids, outDir: options.outDir})
     stacks.push(...loaded.stacks)
     fleet = loaded.fleet
+  } else if (workspace) {
+    const registry = await loadRegistry(workspace)
+    fleet = registryFleet(workspace.config, registry.clients, workspace.tiers)
   }
-  if (options.paths?.length) stacks.push(...(await loadPathStacks(options.paths, {cwd, platform, tiers})))
-  if (options.planJson?.length) stacks.push(...(await loadPlanStacks(options.planJson, {cwd, platform, tiers})))
+  const context = {cwd, managementAccountId, platform, tiers}
+  if (options.paths?.length) stacks.push(...(await loadPathStacks(options.paths, context)))
+  if (options.planJson?.length) stacks.push(...(await loadPlanStacks(options.planJson, context)))
   if (stacks.length === 0)
     throw usageError('Nothing to audit: the workspace has no synthesized stack yet', {
       code: 'NOT_SYNTHESIZED',
       suggestions: ['seiketsu synth writes the stacks; or pass --path / --plan-json'],
     })
-  const extraClients = stacks.filter((stack) => stack.kind === 'client' && !fleet.includes(stack))
   const suppressions = workspace ? await loadSuppressions(workspacePaths(workspace.root).exceptions) : []
   const report = auditStacks(stacks, {
     failOn: options.failOn,
-    fleet: [...fleet, ...extraClients],
+    fleet,
     suppressions,
     today: options.today,
   })

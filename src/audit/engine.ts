@@ -1,9 +1,10 @@
-import type {Check, Finding, Rule, RuleSummary, Stack, Violation} from './types.ts'
+import {memberFromStack} from './fleet-members.ts'
+import type {Check, Finding, Fleet, FleetMember, Rule, RuleSummary, Stack, Violation} from './types.ts'
 
 /**
  * The policy engine: rules in, stacks in, findings and checks out. Pure: no files, no clock.
  * Resource rules run on every stack; stack rules on client stacks (they say what a client stack must
- * contain; a rule may widen that with `kinds`); fleet rules once over every client stack.
+ * contain; a rule may widen that with `kinds`); fleet rules once over the client stacks, against the fleet.
  */
 
 export interface Evaluation {
@@ -11,12 +12,18 @@ export interface Evaluation {
   checks: Check[]
 }
 
+/** Who fleet rules compare the audited client stacks with. */
+export interface FleetContext {
+  /** Every client of the fleet (default: those of the client stacks audited). */
+  members: readonly FleetMember[]
+  platformNames?: readonly string[]
+}
+
 /**
- * `fleet`: the client stacks fleet rules compare (default: the client stacks audited). Fleet
- * findings are reported only for the stacks audited, so auditing one client still compares it
- * with every other client of the workspace.
+ * Fleet rules look at the client stacks audited and compare them with every member of `fleet` (a
+ * workspace's registry), so auditing one client still compares it with every other client.
  */
-export function evaluate(stacks: readonly Stack[], rules: readonly Rule[], fleet?: readonly Stack[]): Evaluation {
+export function evaluate(stacks: readonly Stack[], rules: readonly Rule[], fleet?: FleetContext): Evaluation {
   const findings: Finding[] = []
   const checks: Check[] = []
   const record = (rule: Rule, stack: Stack, file: string, address: string, messages: string[]) => {
@@ -52,14 +59,27 @@ export function evaluate(stacks: readonly Stack[], rules: readonly Rule[], fleet
       }
     }
   const audited = new Set(stacks)
-  const clientStacks = (fleet ?? stacks).filter((stack) => stack.kind === 'client')
+  const clientStacks = stacks.filter((stack) => stack.kind === 'client')
+  const members = fleetMembers(clientStacks, fleet?.members ?? [])
+  const context: Fleet = {members, platformNames: [...(fleet?.platformNames ?? [])], stacks: clientStacks}
   for (const rule of rules) {
-    if (rule.scope !== 'fleet' || !stacks.some((stack) => stack.kind === 'client')) continue
-    const violations = rule.check(clientStacks).filter((violation) => audited.has(violation.stack))
+    if (rule.scope !== 'fleet' || clientStacks.length === 0) continue
+    const violations = rule.check(context).filter((violation) => audited.has(violation.stack))
     if (violations.length === 0) checks.push({address: '', file: '', passed: true, ruleId: rule.id, stack: '*'})
     for (const group of groupByAddress(violations)) record(rule, group.stack, group.file, group.address, group.messages)
   }
   return {checks, findings: sortFindings(findings)}
+}
+
+/** The given members, and a member for each audited client stack the fleet does not know (Terraform from outside). */
+function fleetMembers(clientStacks: readonly Stack[], known: readonly FleetMember[]): FleetMember[] {
+  const ids = new Set(known.map((member) => member.id))
+  const extra = clientStacks.flatMap((stack) => {
+    const member = ids.has(stack.client?.id ?? '') ? undefined : memberFromStack(stack)
+    if (member) ids.add(member.id)
+    return member ? [member] : []
+  })
+  return [...known, ...extra]
 }
 
 /** One check per stack and address, with every message about it. */

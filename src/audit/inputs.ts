@@ -110,7 +110,7 @@ async function collectConfigFiles(path: string): Promise<string[]> {
  */
 export async function loadPathStacks(
   paths: readonly string[],
-  options: {cwd: string; tiers?: TierCatalog; platform?: string},
+  options: {cwd: string; tiers?: TierCatalog; platform?: string; managementAccountId?: string},
 ): Promise<Stack[]> {
   const byDir = new Map<string, (TerraformDocument | PlannedDocument)[]>()
   const explicit = new Set<string>()
@@ -152,7 +152,7 @@ export async function loadPathStacks(
 
 export async function loadPlanStacks(
   files: readonly string[],
-  options: {cwd: string; tiers?: TierCatalog; platform?: string},
+  options: {cwd: string; tiers?: TierCatalog; platform?: string; managementAccountId?: string},
 ): Promise<Stack[]> {
   const stacks: Stack[] = []
   for (const file of files) {
@@ -164,9 +164,13 @@ export async function loadPlanStacks(
 
 /**
  * Terraform from outside the workspace says whose it is through the provider: the default tag
- * seiketsu:client (and :tier), the account of the role it assumes, its region.
+ * seiketsu:client (and :tier), the account of the role it assumes, its region. The management
+ * account comes from the workspace, when there is one.
  */
-export function identify(stack: Stack, options: {tiers?: TierCatalog; platform?: string}): Stack {
+export function identify(
+  stack: Stack,
+  options: {tiers?: TierCatalog; platform?: string; managementAccountId?: string},
+): Stack {
   const tags = defaultTags(stack)
   const clientId = tags['seiketsu:client']
   stack.platform ??= options.platform ?? inferPlatform(stack, clientId)
@@ -178,6 +182,7 @@ export function identify(stack: Stack, options: {tiers?: TierCatalog; platform?:
   const client: ClientContext = {
     accountId: roleArn ? arnAccount(roleArn) : undefined,
     id: clientId,
+    managementAccountId: options.managementAccountId,
     region: undefined,
     tier,
   }

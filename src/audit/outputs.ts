@@ -3,7 +3,7 @@ import {dirname, resolve} from 'node:path'
 
 import {usageError} from '../errors.ts'
 import {toJunit} from './formats/junit.ts'
-import {toSarif} from './formats/sarif.ts'
+import {toSarif, type SarifPaths} from './formats/sarif.ts'
 import {renderAuditTable} from './formats/table.ts'
 import type {AuditReport} from './types.ts'
 
@@ -45,14 +45,14 @@ export function jsonReport(report: AuditReport): Omit<AuditReport, 'checks'> {
 export function renderReport(
   report: AuditReport,
   format: AuditFormat,
-  options: {color: boolean; version: string},
+  options: {color: boolean; version: string; paths?: SarifPaths},
 ): string {
   switch (format) {
     case 'json': {
       return `${JSON.stringify(jsonReport(report), null, 2)}\n`
     }
     case 'sarif': {
-      return `${JSON.stringify(toSarif(report, options.version), null, 2)}\n`
+      return `${JSON.stringify(toSarif(report, options.version, options.paths), null, 2)}\n`
     }
     case 'junit': {
       return toJunit(report)
@@ -66,14 +66,15 @@ export function renderReport(
 export async function writeOutputs(
   report: AuditReport,
   targets: readonly OutputTarget[],
-  options: {cwd: string; version: string},
+  options: {cwd: string; version: string; root?: string},
 ): Promise<string[]> {
   const written: string[] = []
+  const paths = {cwd: options.cwd, root: options.root ?? options.cwd}
   for (const target of targets) {
     const file = resolve(options.cwd, target.file)
     try {
       await mkdir(dirname(file), {recursive: true})
-      await writeFile(file, renderReport(report, target.format, {color: false, version: options.version}))
+      await writeFile(file, renderReport(report, target.format, {color: false, paths, version: options.version}))
     } catch (error) {
       throw usageError(
         `--output ${target.file}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,

@@ -191,6 +191,7 @@ export function buildStack(
     byType: new Map(),
     client: meta.client,
     file: meta.file ?? documents[0]?.file ?? meta.id,
+    fromPlan: documents.some((document) => 'planned' in document),
     id: meta.id,
     kind: meta.kind ?? 'other',
     platform: meta.platform,

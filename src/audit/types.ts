@@ -42,6 +42,8 @@ export interface ClientContext {
   region?: string
   drRegion?: string
   tier?: Tier
+  /** The platform's management account (workspace `managementAccountId`): its roles may be trusted by client roles. */
+  managementAccountId?: string
   /** Integrations that hold credentials and must each have a secret. Undefined: unknown. */
   secretIntegrations?: string[]
 }
@@ -55,6 +57,8 @@ export interface Stack {
   kind: StackKind
   /** The main file (where stack-level findings point). */
   file: string
+  /** Read from a plan (`terraform show -json`): values unknown there are known only after apply. */
+  fromPlan?: boolean
   /** The workspace's platform name (resource prefix), when known. */
   platform?: string
   client?: ClientContext
@@ -103,10 +107,41 @@ export interface StackRule extends RuleBase {
   check(stack: Stack): Violation[]
 }
 
-/** Evaluated once over every client stack of the run (isolation between clients). */
+/**
+ * One client of the fleet as the audit knows it, whether or not its stack is on disk: from the
+ * registry and the names the stack model gives it (a workspace), or from its stack (--path, --plan-json).
+ */
+export interface FleetMember {
+  id: string
+  /** The platform prefix of its names. */
+  platform: string
+  /** Its AWS account, when it has one. */
+  accountId?: string
+  /** Its VPC CIDRs: the registry's allocation, or the VPCs of its stack. */
+  cidrs: string[]
+  /** What all its names start with, from the platform on: `seiketsu-acme`, `seiketsu/acme`. */
+  prefixes: string[]
+  /**
+   * Its exact names as they appear in configuration, from the platform on (`seiketsu-acme-data`,
+   * `seiketsu/acme/app`, `seiketsu-acme-app`): a longer name under one (`seiketsu-acme-app-x`) is not its.
+   */
+  names: string[]
+  /** Its S3 bucket names. */
+  buckets: string[]
+}
+
+/** What fleet rules compare: the client stacks audited, and every client of the fleet. */
+export interface Fleet {
+  stacks: Stack[]
+  members: FleetMember[]
+  /** Names of the platform's own resources (image repository, trail, state bucket): no client's. */
+  platformNames: string[]
+}
+
+/** Evaluated once over the client stacks of the run, against the whole fleet (isolation between clients). */
 export interface FleetRule extends RuleBase {
   scope: 'fleet'
-  check(stacks: Stack[]): (Violation & {stack: Stack})[]
+  check(fleet: Fleet): (Violation & {stack: Stack})[]
 }
 
 export type Rule = ResourceRule | StackRule | FleetRule

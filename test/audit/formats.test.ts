@@ -1,5 +1,6 @@
 import {readFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {join, sep} from 'node:path'
+import {pathToFileURL} from 'node:url'
 
 import {Ajv} from 'ajv'
 import {expect} from 'chai'
@@ -95,6 +96,37 @@ describe('audit report formats', () => {
     expect(suppressed[0]).to.deep.include({ruleId: 'SKT-FLT-003'})
     expect((suppressed[0]!.suppressions as {status: string; justification: string}[])[0]).to.deep.include({
       status: 'accepted',
+    })
+  })
+
+  it('SARIF URIs are relative to the workspace root with a base id, and absolute outside it', () => {
+    const moved: AuditReport = {
+      ...report,
+      findings: report.findings.map((finding, index) => ({
+        ...finding,
+        // As `seiketsu audit -w ws2` from the parent folder names them; one file outside the workspace.
+        file:
+          index === 0
+            ? join('..', 'elsewhere', 'main.tf')
+            : join('ws2', 'cdktf.out', 'stacks', finding.stack, 'cdk.tf.json'),
+      })),
+    }
+    const parent = join(sep, 'home', 'ops', 'platform')
+    const sarif = toSarif(moved, '1.2.3', {cwd: parent, root: join(parent, 'ws2')}) as {
+      runs: {
+        originalUriBaseIds: Record<string, {uri?: string}>
+        results: {locations: {physicalLocation: {artifactLocation: {uri: string; uriBaseId?: string}}}[]}[]
+      }[]
+    }
+    const validate = sarifValidator()
+    expect(validate(sarif), JSON.stringify(validate.errors?.slice(0, 3))).to.equal(true)
+    const [run] = sarif.runs
+    expect(run!.originalUriBaseIds['%SRCROOT%']!.uri).to.equal(`${pathToFileURL(join(parent, 'ws2')).href}/`)
+    const locations = run!.results.map((result) => result.locations[0]!.physicalLocation.artifactLocation)
+    expect(locations[0]).to.deep.equal({uri: pathToFileURL(join(parent, '..', 'elsewhere', 'main.tf')).href})
+    expect(locations[1]).to.deep.equal({
+      uri: `cdktf.out/stacks/${moved.findings[1]!.stack}/cdk.tf.json`,
+      uriBaseId: '%SRCROOT%',
     })
   })
 

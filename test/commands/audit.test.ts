@@ -1,5 +1,6 @@
 import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
-import {join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
+import {pathToFileURL} from 'node:url'
 
 import {expect} from 'chai'
 
@@ -74,6 +75,25 @@ describe('seiketsu audit', () => {
     expect(await readFile(join(workspace.root, 'reports', 'audit.xml'), 'utf8')).to.match(
       /^<\?xml[\s\S]*<failure message="ssl_policy/,
     )
+  })
+
+  it('points SARIF locations at the workspace root, from wherever it runs (-w from the parent folder)', async () => {
+    const output = join(workspace.root, 'reports', 'from-parent.sarif')
+    const result = await runCli(['audit', '--workspace', basename(workspace.root), '--output', `sarif=${output}`], {
+      cwd: dirname(workspace.root),
+    })
+    expect(result.exitCode).to.equal(3)
+    const sarif = JSON.parse(await readFile(output, 'utf8')) as {
+      runs: {
+        originalUriBaseIds: Record<string, {uri: string}>
+        results: {locations: {physicalLocation: {artifactLocation: unknown}}[]}[]
+      }[]
+    }
+    expect(sarif.runs[0]!.results[0]!.locations[0]!.physicalLocation.artifactLocation).to.deep.equal({
+      uri: 'cdktf.out/stacks/beta/cdk.tf.json',
+      uriBaseId: '%SRCROOT%',
+    })
+    expect(sarif.runs[0]!.originalUriBaseIds['%SRCROOT%']!.uri).to.equal(`${pathToFileURL(workspace.root).href}/`)
   })
 
   it('honours audit-exceptions.yaml for the client it names only, and reports expired exceptions', async () => {

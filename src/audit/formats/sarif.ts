@@ -1,3 +1,6 @@
+import {isAbsolute, relative, resolve} from 'node:path'
+import {pathToFileURL} from 'node:url'
+
 import type {AuditReport, Finding, RuleSummary, Severity} from '../types.ts'
 
 /** SARIF 2.1.0 as GitHub code scanning reads it: rules with help and severity, results with locations. */
@@ -35,17 +38,46 @@ function helpMarkdown(rule: RuleSummary): string {
   ].join('\n')
 }
 
-function uri(file: string): string {
-  return file.split('\\').join('/').replace(/^\.\//, '')
+/** The base every relative artifact URI is resolved against: the workspace root (a git repository's). */
+export const SOURCE_ROOT = '%SRCROOT%'
+
+/**
+ * Where report paths are relative to: findings' files are relative to `cwd` (where the command ran);
+ * SARIF locations are made relative to `root` (the workspace root, else that same directory), so that
+ * `seiketsu audit -w ws2` run from the parent folder still points at `cdktf.out/…` of the repository.
+ */
+export interface SarifPaths {
+  cwd: string
+  root: string
 }
 
-function result(finding: Finding, ruleIndex: number) {
+type ArtifactLocation = {uri: string; uriBaseId?: string}
+
+/** A file as a SARIF artifact location: relative to the root with its base id, or a file: URI outside it. */
+function artifactLocation(file: string, paths: SarifPaths | undefined): ArtifactLocation {
+  const absolute = paths ? resolve(paths.cwd, file) : file
+  const relativePath = paths ? relative(paths.root, absolute) : file
+  if (paths && (relativePath.startsWith('..') || isAbsolute(relativePath)))
+    // A base id may only go with a relative reference: a file outside the root is named absolutely.
+    return {uri: pathToFileURL(absolute).href}
+  const uri = relativePath
+    .split(/[\\/]/)
+    .filter((part) => part !== '.' && part !== '')
+    .map((part) => encodeURIComponent(part))
+    .join('/')
+  return {uri, uriBaseId: SOURCE_ROOT}
+}
+
+function result(finding: Finding, ruleIndex: number, paths: SarifPaths | undefined) {
   return {
     level: LEVEL[finding.severity],
     locations: [
       {
         logicalLocations: [{fullyQualifiedName: finding.address || finding.stack, kind: 'resource'}],
-        physicalLocation: {artifactLocation: {uri: uri(finding.file)}, region: {startLine: finding.line ?? 1}},
+        physicalLocation: {
+          artifactLocation: artifactLocation(finding.file, paths),
+          region: {startLine: finding.line ?? 1},
+        },
       },
     ],
     message: {
@@ -61,7 +93,8 @@ function result(finding: Finding, ruleIndex: number) {
             {
               justification: `${finding.suppressed.reason} (until ${finding.suppressed.expires})`,
               kind: 'external',
-              location: {physicalLocation: {artifactLocation: {uri: 'audit-exceptions.yaml'}}},
+              // The exceptions file sits at the workspace root.
+              location: {physicalLocation: {artifactLocation: {uri: 'audit-exceptions.yaml', uriBaseId: SOURCE_ROOT}}},
               status: 'accepted',
             },
           ],
@@ -70,7 +103,11 @@ function result(finding: Finding, ruleIndex: number) {
   }
 }
 
-export function toSarif(report: AuditReport, version: string): Record<string, unknown> {
+/**
+ * The SARIF log of a report. `paths`: where findings' files are relative to and the root URIs are
+ * made relative to (without it, files are taken as relative to the root already).
+ */
+export function toSarif(report: AuditReport, version: string, paths?: SarifPaths): Record<string, unknown> {
   const index = new Map(report.rules.map((rule, position) => [rule.id, position]))
   return {
     $schema: SARIF_SCHEMA,
@@ -78,7 +115,13 @@ export function toSarif(report: AuditReport, version: string): Record<string, un
       {
         automationDetails: {id: 'seiketsu-audit/'},
         columnKind: 'utf16CodeUnits',
-        results: report.findings.map((finding) => result(finding, index.get(finding.ruleId) ?? 0)),
+        originalUriBaseIds: {
+          [SOURCE_ROOT]: {
+            description: {text: 'The workspace root (the repository the stacks and audit-exceptions.yaml are in).'},
+            ...(paths ? {uri: `${pathToFileURL(paths.root).href.replace(/\/$/, '')}/`} : {}),
+          },
+        },
+        results: report.findings.map((finding) => result(finding, index.get(finding.ruleId) ?? 0, paths)),
         tool: {
           driver: {
             informationUri: 'https://github.com/seiketsu-ai/seiketsu',

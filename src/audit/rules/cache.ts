@@ -1,4 +1,4 @@
-import {isTrue, resourcesOf} from '../terraform.ts'
+import {isTrue, resourcesOf, str} from '../terraform.ts'
 import type {Rule} from '../types.ts'
 import {customerKeyProblem, DESIGN, resourceRule, stackRule} from './kit.ts'
 
@@ -21,12 +21,17 @@ export const cacheRules: Rule[] = [
   }),
   resourceRule({
     check(cache) {
-      return isTrue(cache.values.transit_encryption_enabled) ? undefined : 'transit_encryption_enabled is not true'
+      if (!isTrue(cache.values.transit_encryption_enabled)) return 'transit_encryption_enabled is not true'
+      // "preferred" is the migration mode: the cache still accepts plaintext connections.
+      const mode = str(cache.values.transit_encryption_mode)
+      return mode === undefined || mode === 'required'
+        ? undefined
+        : `transit_encryption_mode = "${mode}" accepts plaintext connections; it must be "required" (or absent)`
     },
     domain: 'cache',
     equivalents: {checkov: ['CKV_AWS_30', 'CKV_AWS_31'], trivy: ['AVD-AWS-0051']},
     id: 'SKT-RED-002',
-    remediation: 'Set transit_encryption_enabled = true.',
+    remediation: 'Set transit_encryption_enabled = true and leave transit_encryption_mode absent or "required".',
     requirement: `${DESIGN}: Cache — encrypted in transit.`,
     resourceTypes: CACHE_TYPES,
     severity: 'high',

@@ -1,7 +1,8 @@
 import {blockSize, parseCidr} from '../../registry/cidr.ts'
 import {policyStatements, principalAccounts} from '../policies.ts'
-import {defaultTags, isObject, resourcesOf, str} from '../terraform.ts'
-import type {Rule, Stack, Violation} from '../types.ts'
+import {defaultTags, isObject, resourcesOf} from '../terraform.ts'
+import {DEFAULT_PLATFORM, SEPARATORS} from '../fleet-members.ts'
+import type {FleetMember, Rule, Stack, Violation} from '../types.ts'
 import {fleetRule, ownAccount} from './kit.ts'
 import {vpcCidrs} from './network.ts'
 
@@ -24,49 +25,93 @@ function eachString(stack: Stack, visit: (address: string, file: string, path: s
   for (const [kind, value] of Object.entries(stack.blocks)) if (kind !== '//') walk(kind, stack.file, '', value)
 }
 
-/** The client id a platform-prefixed name starts with (`seiketsu-acme-west-data` → acme-west), longest first. */
-function clientInName(rest: string, ids: Set<string>, cache: Map<string, string | undefined>): string | undefined {
-  if (cache.has(rest)) return cache.get(rest)
-  const found = longestClientPrefix(rest, ids)
-  cache.set(rest, found)
-  return found
+/** Who a platform-prefixed name belongs to: the fleet's names and prefixes, indexed once per run. */
+export class NameOwners {
+  private readonly index = new Map<string, {member: FleetMember; prefix: boolean}[]>()
+  private readonly platformNames: Set<string>
+  private readonly cache = new Map<string, {best: number; owners: FleetMember[]}>()
+  readonly platforms: string[]
+
+  constructor(members: readonly FleetMember[], platformNames: readonly string[] = []) {
+    const add = (name: string, member: FleetMember, prefix: boolean) =>
+      this.index.set(name, [...(this.index.get(name) ?? []), {member, prefix}])
+    for (const member of members) {
+      for (const name of member.names) add(name, member, false)
+      for (const name of member.prefixes) add(name, member, true)
+    }
+    this.platformNames = new Set(platformNames)
+    this.platforms = [...new Set(members.map((member) => member.platform))]
+  }
+
+  /**
+   * The clients a name (from the platform prefix on) fits best: the longest of their names it is, or
+   * starts with (an exact name followed by `/`, `:`, `.` or `_`: `seiketsu-acme-data/*`; a prefix
+   * followed by any separator). Empty when it is no client's, or the platform's own.
+   */
+  owners(token: string): {best: number; owners: FleetMember[]} {
+    const cached = this.cache.get(token)
+    if (cached) return cached
+    let best = 0
+    let owners: FleetMember[] = []
+    let platformBest = 0
+    for (let end = 1; end <= token.length; end++) {
+      const next = token[end]
+      if (end < token.length && !SEPARATORS.includes(next as (typeof SEPARATORS)[number])) continue
+      const candidate = token.slice(0, end)
+      // An exact name of one client may begin a name of another (harbor-homes' service
+      // seiketsu-harbor-homes-app is harbor-homes-app's prefix): only prefixes run on with "-".
+      if (next !== '-' && this.platformNames.has(candidate)) platformBest = end
+      for (const entry of this.index.get(candidate) ?? []) {
+        if (next === '-' && !entry.prefix) continue
+        if (end > best) [best, owners] = [end, []]
+        if (end === best && !owners.includes(entry.member)) owners.push(entry.member)
+      }
+    }
+    // The platform's own names (its image repository, trail, state bucket) are no client's.
+    const result = platformBest > 0 && platformBest >= best ? {best: 0, owners: []} : {best, owners}
+    if (this.cache.size > 100_000) this.cache.clear()
+    this.cache.set(token, result)
+    return result
+  }
 }
 
-function longestClientPrefix(rest: string, ids: Set<string>): string | undefined {
-  const parts = rest.split('-')
-  for (let count = parts.length; count > 0; count--) {
-    const candidate = parts.slice(0, count).join('-')
-    if (ids.has(candidate)) return candidate
+/** The platform-prefixed names in a string: from the platform on, up to the first character no name has. */
+function platformTokens(value: string, platform: string): string[] {
+  const tokens: string[] = []
+  for (let at = value.indexOf(platform); at !== -1; at = value.indexOf(platform, at + 1)) {
+    if (at > 0 && /[a-z0-9]/.test(value[at - 1]!)) continue
+    if (!'-/._'.includes(value[at + platform.length] ?? ':')) continue
+    const token = /^[a-z0-9._/-]+/.exec(value.slice(at))![0].replace(/[-/._]+$/, '')
+    tokens.push(token)
   }
-  return undefined
+  return tokens
 }
 
 export const fleetRules: Rule[] = [
   fleetRule({
-    check(stacks) {
-      const blocks = stacks
-        .flatMap((stack) => vpcCidrs(stack).map((vpc) => ({...vpc, block: parseCidr(vpc.cidr), stack})))
-        .filter((entry) => entry.block !== undefined)
-        .sort((a, b) => a.block!.start - b.block!.start)
-      const violations: FleetViolation[] = []
-      // Sweep in address order: a block overlaps an earlier one when it starts before the furthest end so far.
-      let furthest: (typeof blocks)[number] | undefined
-      for (const entry of blocks) {
-        const end = entry.block!.start + blockSize(entry.block!.prefix)
-        if (
-          furthest &&
-          entry.block!.start < furthest.block!.start + blockSize(furthest.block!.prefix) &&
-          furthest.stack !== entry.stack
-        )
-          violations.push({
-            address: entry.address,
-            file: entry.file,
-            message: `${entry.cidr} overlaps ${furthest.cidr} of ${furthest.stack.id}`,
-            stack: entry.stack,
-          })
-        if (!furthest || end > furthest.block!.start + blockSize(furthest.block!.prefix)) furthest = entry
-      }
-      return violations
+    check({members, stacks}) {
+      const blocks = members.flatMap((member) =>
+        member.cidrs.flatMap((cidr) => {
+          const block = parseCidr(cidr)
+          return block ? [{block, cidr, end: block.start + blockSize(block.prefix), member}] : []
+        }),
+      )
+      return stacks.flatMap((stack) =>
+        vpcCidrs(stack).flatMap((vpc): FleetViolation[] => {
+          const block = parseCidr(vpc.cidr)
+          if (!block) return []
+          const end = block.start + blockSize(block.prefix)
+          const others = blocks.filter(
+            (other) => other.member.id !== stack.client?.id && other.block.start < end && block.start < other.end,
+          )
+          return others.map((other) => ({
+            address: vpc.address,
+            file: vpc.file,
+            message: `${vpc.cidr} overlaps ${other.cidr} of ${other.member.id}`,
+            stack,
+          }))
+        }),
+      )
     },
     domain: 'fleet',
     equivalents: {checkov: [], trivy: []},
@@ -79,24 +124,21 @@ export const fleetRules: Rule[] = [
     title: 'Client VPC CIDRs do not overlap',
   }),
   fleetRule({
-    check(stacks) {
-      const owners = new Map<string, Stack[]>()
-      for (const stack of stacks) {
+    check({members, stacks}) {
+      return stacks.flatMap((stack) => {
         const account = ownAccount(stack)
-        if (account) owners.set(account, [...(owners.get(account) ?? []), stack])
-      }
-      return [...owners].flatMap(([account, sharing]) =>
-        sharing.length < 2
-          ? []
-          : sharing.map((stack) => ({
-              address: 'provider.aws',
-              message: `account ${account} is also used by ${sharing
-                .filter((other) => other !== stack)
-                .map((other) => other.id)
-                .join(', ')}`,
-              stack,
-            })),
-      )
+        if (!account) return []
+        const sharing = members.filter((member) => member.accountId === account && member.id !== stack.client?.id)
+        return sharing.length > 0
+          ? [
+              {
+                address: 'provider.aws',
+                message: `account ${account} is also used by ${sharing.map((member) => member.id).join(', ')}`,
+                stack,
+              },
+            ]
+          : []
+      })
     },
     domain: 'fleet',
     equivalents: {checkov: [], trivy: []},
@@ -109,29 +151,23 @@ export const fleetRules: Rule[] = [
     title: 'No two clients share an AWS account',
   }),
   fleetRule({
-    check(stacks) {
-      const ids = new Set(stacks.flatMap((stack) => (stack.client ? [stack.client.id] : [])))
-      const accounts = new Map<string, string>()
-      const buckets = new Map<string, string>()
-      for (const stack of stacks) {
-        if (!stack.client) continue
-        const account = ownAccount(stack)
-        if (account) accounts.set(account, stack.client.id)
-        for (const bucket of resourcesOf(stack, 'aws_s3_bucket')) {
-          const name = str(bucket.values.bucket)
-          if (name && !name.includes('${')) buckets.set(name, stack.client.id)
-        }
+    check({members, platformNames, stacks}) {
+      const accounts = new Map<string, string[]>()
+      const buckets = new Map<string, string[]>()
+      const add = (map: Map<string, string[]>, key: string, id: string) => map.set(key, [...(map.get(key) ?? []), id])
+      for (const member of members) {
+        if (member.accountId) add(accounts, member.accountId, member.id)
+        for (const bucket of member.buckets) add(buckets, bucket, member.id)
       }
+      const names = new NameOwners(members, platformNames)
       const violations: FleetViolation[] = []
-      const names = new Map<string, string | undefined>()
       for (const stack of stacks) {
         const own = stack.client?.id
         if (!own) continue
-        const platform = stack.platform ?? 'seiketsu'
-        const prefix = new RegExp(
-          `(?:^|[^a-z0-9])${platform.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[-/_.]([a-z0-9][a-z0-9-]*)`,
-          'g',
-        )
+        // Whose a name is: its own client's whenever it fits that client as well as any other.
+        const otherOwner = (candidates: readonly string[] | undefined) =>
+          candidates && !candidates.includes(own) ? candidates[0] : undefined
+        const platforms = [...new Set([stack.platform ?? DEFAULT_PLATFORM, ...names.platforms])]
         const seen = new Set<string>()
         const report = (address: string, file: string, message: string) => {
           const key = `${address}|${message}`
@@ -141,30 +177,30 @@ export const fleetRules: Rule[] = [
         const selfAccount = ownAccount(stack)
         eachString(stack, (address, file, path, value) => {
           // Cheap tests first: most strings name no platform resource, no account and no bucket.
-          if (value.includes(platform))
-            for (const match of value.matchAll(prefix)) {
-              const other = clientInName(match[1]!, ids, names)
-              if (other && other !== own)
-                report(address, file, `${path} names client ${other} (${match[0].replace(/^[^a-z0-9]/, '')}…)`)
-            }
+          for (const platform of platforms)
+            if (value.includes(platform))
+              for (const token of platformTokens(value, platform)) {
+                const other = otherOwner(names.owners(token).owners.map((member) => member.id))
+                if (other) report(address, file, `${path} names client ${other} (${token})`)
+              }
           if (/(^|\.)(bucket|target_bucket|s3_bucket_name)$/.test(path)) {
-            const other = buckets.get(value)
-            if (other && other !== own) report(address, file, `${path} names bucket ${value} of client ${other}`)
+            const other = otherOwner(buckets.get(value))
+            if (other) report(address, file, `${path} names bucket ${value} of client ${other}`)
           }
           if (/(^|\.)tags(_all)?\.seiketsu:client$/.test(path) && value !== own && !value.includes('${'))
             report(address, file, `${path} tags it as client ${value}`)
           if (value.length < 12) return
           if (/\d{12}/.test(value))
             for (const match of value.matchAll(/(?<!\d)\d{12}(?!\d)/g)) {
-              const other = accounts.get(match[0])
+              const other = otherOwner(accounts.get(match[0]))
               // An account this stack works in itself is FLT-002's business (shared accounts), not a reference.
-              if (other && other !== own && match[0] !== selfAccount)
+              if (other && match[0] !== selfAccount)
                 report(address, file, `${path} names account ${match[0]} of client ${other}`)
             }
           if (value.includes(':s3:::'))
             for (const match of value.matchAll(/arn:aws[\w-]*:s3:::([a-z0-9][a-z0-9.-]+)/g)) {
-              const other = buckets.get(match[1]!)
-              if (other && other !== own) report(address, file, `${path} names bucket ${match[1]} of client ${other}`)
+              const other = otherOwner(buckets.get(match[1]!))
+              if (other) report(address, file, `${path} names bucket ${match[1]} of client ${other}`)
             }
         })
         const tagged = defaultTags(stack)['seiketsu:client']
@@ -182,7 +218,7 @@ export const fleetRules: Rule[] = [
     title: "A client's stack never names another client",
   }),
   fleetRule({
-    check(stacks) {
+    check({stacks}) {
       return stacks.flatMap((stack) => {
         const own = ownAccount(stack)
         if (!own) return []

@@ -1,7 +1,8 @@
-import {hasWildcardPrincipal, policyStatements} from '../policies.ts'
+import {policyStatements} from '../policies.ts'
 import {defaultProvider, isFalse, isTrue, providerOf, resolve, resourcesOf, str} from '../terraform.ts'
 import type {Rule} from '../types.ts'
 import {DESIGN, none, resourceRule, stackRule} from './kit.ts'
+import {openToEveryone} from './principals.ts'
 
 function symmetric(values: Record<string, unknown>): boolean {
   const spec = str(values.customer_master_key_spec) ?? str(values.key_spec) ?? 'SYMMETRIC_DEFAULT'
@@ -35,18 +36,16 @@ export const keyRules: Rule[] = [
       const policy = policyStatements(stack, key.values.policy)
       if (policy.kind === 'invalid') return `key policy: ${policy.reason}`
       if (policy.kind === 'unknown') return undefined
-      return policy.statements
-        .filter(
-          (statement) =>
-            statement.effect === 'Allow' && hasWildcardPrincipal(statement) && statement.conditions.length === 0,
-        )
-        .map(() => 'key policy allows any principal ("*") without a condition')
+      return policy.statements.flatMap((statement) => {
+        const problem = openToEveryone(stack, statement)
+        return problem ? [`key policy ${problem}`] : []
+      })
     },
     domain: 'keys',
     equivalents: {checkov: ['CKV_AWS_33', 'CKV2_AWS_64'], trivy: []},
     id: 'SKT-KMS-002',
     remediation:
-      'Give every key an explicit policy whose principals are the client\'s own account and roles, never "*".',
+      'Give every key an explicit policy whose principals are the client\'s own account and roles; "*" only with a condition (kms:CallerAccount, aws:SourceAccount…) naming the client\'s account.',
     requirement: `${DESIGN}: Keys — key policy naming only that client's account.`,
     resourceTypes: ['aws_kms_key'],
     severity: 'high',

@@ -1,6 +1,6 @@
 import {securityGroupRules, subnetRouting, type SubnetRouting} from '../network-model.ts'
-import {isTrue, references, referencing, resolve, resourcesOf, str} from '../terraform.ts'
-import type {Rule} from '../types.ts'
+import {blocks, isTrue, references, referencing, resolve, resourcesOf, str} from '../terraform.ts'
+import type {Rule, Stack} from '../types.ts'
 import {DESIGN, none, resourceRule, stackRule} from './kit.ts'
 
 const CROSS_NETWORK_TYPES = [
@@ -13,6 +13,21 @@ const CROSS_NETWORK_TYPES = [
   'aws_vpn_connection',
   'aws_dx_gateway_association',
 ]
+
+/** Resources that hold routes: a route through a peering, transit or VPN gateway is a cross-network path. */
+const ROUTE_TYPES = ['aws_route', 'aws_route_table', 'aws_default_route_table']
+
+/** What a route (an aws_route, or an inline `route` block) sends traffic through, when that leaves the VPC's own network. */
+function crossNetworkTarget(stack: Stack, route: Record<string, unknown>): string | undefined {
+  for (const attribute of ['vpc_peering_connection_id', 'transit_gateway_id', 'core_network_arn']) {
+    const value = str(route[attribute])
+    if (value) return `${attribute} ${value}`
+  }
+  const gateway = str(route.gateway_id)
+  if (gateway && (gateway.startsWith('vgw-') || resolve(stack, gateway, ['aws_vpn_gateway'])))
+    return `the VPN gateway ${gateway}`
+  return undefined
+}
 
 export const networkRules: Rule[] = [
   resourceRule({
@@ -70,15 +85,23 @@ export const networkRules: Rule[] = [
     title: 'The default security group allows nothing',
   }),
   resourceRule({
-    check(resource) {
-      return `${resource.type} opens a network path out of the client's VPC (no peering, no transit, no VPN)`
+    check(resource, stack) {
+      if (CROSS_NETWORK_TYPES.includes(resource.type))
+        return `${resource.type} opens a network path out of the client's VPC (no peering, no transit, no VPN)`
+      const routes = resource.type === 'aws_route' ? [resource.values] : blocks(resource.values.route)
+      return routes.flatMap((route) => {
+        const target = crossNetworkTarget(stack, route)
+        const destination = str(route.destination_cidr_block) ?? str(route.destination_ipv6_cidr_block) ?? 'a route'
+        return target ? [`${destination} routes through ${target}: a network path out of the client's VPC`] : []
+      })
     },
     domain: 'network',
     equivalents: none,
     id: 'SKT-NET-004',
-    remediation: 'Remove the peering / transit / VPN resource: client VPCs have no path to one another.',
+    remediation:
+      'Remove the peering / transit / VPN resource and every route through one: client VPCs have no path to one another.',
     requirement: `${DESIGN}: Network — no peering, no transit attachments (no cross-client path).`,
-    resourceTypes: CROSS_NETWORK_TYPES,
+    resourceTypes: [...CROSS_NETWORK_TYPES, ...ROUTE_TYPES],
     severity: 'critical',
     title: 'No peering, transit or VPN attachment',
   }),

@@ -1,7 +1,8 @@
-import {hasWildcardPrincipal, policyStatements, type Statement} from '../policies.ts'
+import {policyStatements, type Statement} from '../policies.ts'
 import {at, block, blocks, isFalse, isTrue, references, resolve, resourcesOf, str} from '../terraform.ts'
 import type {Resource, Rule, Stack} from '../types.ts'
 import {customerKeyProblem, DESIGN, resourceRule, stackRule} from './kit.ts'
+import {openToEveryone} from './principals.ts'
 import {regionOf} from './keys.ts'
 
 const BUCKET = ['aws_s3_bucket']
@@ -256,17 +257,16 @@ export const storageRules: Rule[] = [
       const bucket = resource.type === 'aws_s3_bucket' ? resource : undefined
       const result = policyStatements(stack, bucket ? bucket.values.policy : resource.values.policy)
       if (result.kind !== 'statements') return undefined
-      return result.statements
-        .filter(
-          (statement) =>
-            statement.effect === 'Allow' && hasWildcardPrincipal(statement) && statement.conditions.length === 0,
-        )
-        .map(() => 'bucket policy allows any principal ("*") without a condition')
+      return result.statements.flatMap((statement) => {
+        const problem = openToEveryone(stack, statement)
+        return problem ? [`bucket policy ${problem}`] : []
+      })
     },
     domain: 'storage',
     equivalents: {checkov: ['CKV_AWS_70'], trivy: []},
     id: 'SKT-S3-008',
-    remediation: 'Name the principals that need access; never Allow "*".',
+    remediation:
+      'Name the principals that need access; "*" only with a condition on aws:SourceAccount, aws:SourceArn, aws:PrincipalAccount or the VPC endpoint that names the client\'s own (aws:SecureTransport limits how, not who).',
     requirement: `${S3} — all four public-access blocks (no public bucket); seed: storage isolation.`,
     resourceTypes: ['aws_s3_bucket_policy', 'aws_s3_bucket'],
     severity: 'critical',

@@ -70,7 +70,9 @@ Findings at or above --fail-on (default low) exit 3 unless audit-exceptions.yaml
     const bareFile = flags.output?.some((value) => !/^[a-z]+=/.test(value)) ?? false
     const targets = parseOutputs(flags.output ?? [], flags.format)
     const version = this.config.version
-    await writeOutputs(report, targets, {cwd, version})
+    // SARIF locations are relative to the workspace root (the repository), wherever the command ran.
+    const root = workspace?.root ?? cwd
+    await writeOutputs(report, targets, {cwd, root, version})
     for (const entry of report.suppressions.expired)
       this.warn(
         `audit-exceptions.yaml${entry.line ? `:${entry.line}` : ''}: the exception for ${entry.rule} on ${entry.client} ${entry.resource} expired ${entry.expires}; its findings count again`,
@@ -78,7 +80,7 @@ Findings at or above --fail-on (default low) exit 3 unless audit-exceptions.yaml
     if (!this.jsonEnabled()) {
       const screen = bareFile ? 'table' : flags.format
       const color = screen === 'table' && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
-      this.log(renderReport(report, screen, {color, version}).replace(/\n$/, ''))
+      this.log(renderReport(report, screen, {color, paths: {cwd, root}, version}).replace(/\n$/, ''))
       for (const target of targets) this.logToStderr(`Wrote ${target.format} report to ${target.file}`)
     }
     if (!report.passed) process.exitCode = ExitCode.Policy
