@@ -30,7 +30,7 @@ describe('seiketsu synth', () => {
     const result = await runCli(['synth', '--workspace', workspace.root, '--json'])
     expect(result.exitCode, result.stderr).to.equal(0)
     const json = parseJson<SynthResult>(result)
-    expect(Object.keys(json)).to.deep.equal(['stacks'])
+    expect(Object.keys(json)).to.deep.equal(['stacks', 'warnings'])
     expect(json.stacks.map((stack) => [stack.id, stack.kind])).to.deep.equal([
       ['acme', 'client'],
       ['bayview', 'client'],
