@@ -54,26 +54,9 @@ export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name) && !NOT_A_VALUE.test(name)
 }
 
-/**
- * Values that are credentials whatever they are called: formats distinctive enough not to be confused
- * with names or paths (a bare 40-character AWS secret key is not: it is caught by the name it sits under).
- */
-const SECRET_VALUES: {pattern: RegExp; label: string}[] = [
-  {label: 'an AWS access key id', pattern: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/},
-  {label: 'a private key', pattern: /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/},
-  {label: 'a JSON web token', pattern: /\beyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/},
-  {label: 'a Slack token', pattern: /\bxox[abposr]-[0-9A-Za-z-]{10,}/},
-  {label: 'a GitHub token', pattern: /\bgh[pousr]_[0-9A-Za-z]{36,}/},
-  {label: 'a Stripe live key', pattern: /\b[rs]k_live_[0-9A-Za-z]{16,}/},
-  {label: 'an ElevenLabs API key', pattern: /\bsk_[0-9a-f]{48}\b/},
-  {label: 'a Twilio API key', pattern: /\bSK[0-9a-f]{32}\b/},
-]
-
-/** What kind of credential a literal value looks like, or undefined. */
-export function secretValueKind(value: string): string | undefined {
-  if (!value || value.length < 16) return undefined
-  return SECRET_VALUES.find(({pattern}) => pattern.test(value))?.label
-}
+// Values that are credentials whatever they are called: one list with the registry's screening of
+// integration settings (a bare 40-character AWS secret key is not in it: it is caught by its name).
+export {secretValueKind} from '../../secret-patterns.ts'
 
 /** A literal credential-looking value for a name: a non-empty literal that is not a reference or an ARN. */
 export function literalSecretValue(value: unknown): boolean {
