@@ -1,6 +1,7 @@
 import {z} from 'zod'
 
 import {usageError} from '../errors.ts'
+import {CLIENT_ID_PATTERN} from '../workspace/fields.ts'
 import type {ClientDraft} from '../registry/changes.ts'
 import {INTEGRATIONS, type Integration, type IntegrationName} from '../registry/manifest.ts'
 import {problemsError, zodProblems, type Problem} from '../workspace/problems.ts'
@@ -109,7 +110,16 @@ export function residencyOfRegion(config: WorkspaceConfig, region: string): stri
 /** Fills what can be derived (id from name, residency from region) and names the flags still missing. */
 export function completeInput(input: ClientInput, config: WorkspaceConfig): {input: ClientInput; missing: string[]} {
   const completed = {...input}
-  if (!completed.id && completed.name) completed.id = suggestId(completed.name)
+  if (!completed.id && completed.name) {
+    completed.id = suggestId(completed.name)
+    if (!CLIENT_ID_PATTERN.test(completed.id))
+      throw usageError(
+        `Cannot derive a client id from the name '${completed.name}': pass --id (3-32 lower-case letters, digits, hyphens)`,
+        {
+          code: 'MISSING_INPUT',
+        },
+      )
+  }
   if (!completed.residency && completed.region) {
     completed.residency = residencyOfRegion(config, completed.region)
     const inSome = Object.values(config.residencies).some((residency) => residency.regions.includes(completed.region!))

@@ -393,6 +393,23 @@ describe('seiketsu onboard: review fixes', () => {
     expect(manifest.integrations.elevenlabs.settings).to.deep.equal({voiceId: 'x'})
   })
 
+  it('a name no id can be derived from asks for --id', async () => {
+    const result = await onboard([
+      '--name',
+      '株式会社',
+      '--email',
+      'a@b.example',
+      '--tier',
+      'bronze',
+      '--region',
+      'us-east-1',
+      '--account-id',
+      'new',
+    ])
+    expect(result.exitCode).to.equal(2)
+    expect(result.errorText).to.include("Cannot derive a client id from the name '株式会社': pass --id")
+  })
+
   it('an empty fleet file is exit 2', async () => {
     const file = join(workspace.root, 'empty.yaml')
     await writeFile(file, 'clients: []\n')
