@@ -1,4 +1,4 @@
-import {createServer, type IncomingHttpHeaders, type Server} from 'node:http'
+import {createServer, type IncomingHttpHeaders, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
 /**
@@ -67,6 +67,30 @@ function readBody(request: import('node:http').IncomingMessage): Promise<string>
   })
 }
 
+/** Answers one JSON-protocol call: the handler's reply, or the error the SDK expects when there is none or it throws. */
+async function replyJson(
+  response: ServerResponse,
+  handler: JsonHandler | undefined,
+  call: AwsCall,
+  name: string,
+  requestNumber: number,
+): Promise<void> {
+  let reply: AwsReply
+  try {
+    reply = handler
+      ? await handler(call.body, call)
+      : awsJsonError('UnknownOperationException', `no handler for ${name}`)
+  } catch (error) {
+    reply = awsJsonError('InternalFailure', (error as Error).message, 500)
+  }
+  response.writeHead(reply.status ?? 200, {
+    'content-type': 'application/x-amz-json-1.1',
+    'x-amzn-requestid': `req-${requestNumber}`,
+    ...reply.headers,
+  })
+  response.end(JSON.stringify(reply.body))
+}
+
 /** A JSON 1.0/1.1 service: `POST /` with `X-Amz-Target: <Prefix>.<Operation>`. */
 export async function startJsonService(handlers: Record<string, JsonHandler>): Promise<LoopbackService> {
   const calls: AwsCall[] = []
@@ -78,20 +102,7 @@ export async function startJsonService(handlers: Record<string, JsonHandler>): P
     const call = {body, headers: request.headers, operation}
     calls.push(call)
     const handler = handlers[operation]
-    let reply: AwsReply
-    try {
-      reply = handler
-        ? await handler(body, call)
-        : awsJsonError('UnknownOperationException', `no handler for ${operation}`)
-    } catch (error) {
-      reply = awsJsonError('InternalFailure', (error as Error).message, 500)
-    }
-    response.writeHead(reply.status ?? 200, {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amzn-requestid': `req-${calls.length}`,
-      ...reply.headers,
-    })
-    response.end(JSON.stringify(reply.body))
+    await replyJson(response, handler, call, operation, calls.length)
   })
   const url = await listen(server)
   return {calls, close: () => close(server), url}
@@ -133,20 +144,7 @@ export async function startAwsLoopback(services: {
       const call = {body, headers: request.headers, operation, service: prefix}
       calls.push(call)
       const handler = services.json?.[prefix]?.[operation]
-      let reply: AwsReply
-      try {
-        reply = handler
-          ? await handler(body, call)
-          : awsJsonError('UnknownOperationException', `no handler for ${target}`)
-      } catch (error) {
-        reply = awsJsonError('InternalFailure', (error as Error).message, 500)
-      }
-      response.writeHead(reply.status ?? 200, {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amzn-requestid': `req-${calls.length}`,
-        ...reply.headers,
-      })
-      response.end(JSON.stringify(reply.body))
+      await replyJson(response, handler, call, target, calls.length)
       return
     }
     const params = new URLSearchParams(text)
