@@ -18,6 +18,7 @@ import {
   type ClientManifest,
   type IntegrationName,
 } from '../registry/manifest.ts'
+import {MINIMUM_TERRAFORM_VERSION} from '../terraform/binary.ts'
 import type {Tier} from '../tiers/tiers.ts'
 import type {WorkspaceConfig} from '../workspace/config.ts'
 
@@ -166,12 +167,23 @@ export interface ClientNames {
   }
 }
 
+/** What every stack requires of terraform: its own version and the AWS provider's. */
+export interface StackTerraformSettings {
+  requiredVersion: string
+  awsProviderVersion: string
+}
+
+export function stackTerraformSettings(config: Pick<WorkspaceConfig, 'terraform'>): StackTerraformSettings {
+  return {awsProviderVersion: config.terraform.awsProviderVersion, requiredVersion: `>= ${MINIMUM_TERRAFORM_VERSION}`}
+}
+
 export interface ClientStackModel {
   kind: 'client'
   /** Stack id: the client id. */
   id: string
   platform: string
   tierName: string
+  terraform: StackTerraformSettings
   account: {id: string; pending: boolean}
   managementAccountId: string
   region: string
@@ -398,6 +410,7 @@ export function buildClientStackModel({config, client, tier}: ClientModelInput):
       memoryMib: tier.task.memoryMib,
       minTasks: tier.task.minTasks,
     },
+    terraform: stackTerraformSettings(config),
     tierName: tier.name,
   }
 }
@@ -413,6 +426,7 @@ export interface PlatformClientModel {
 export interface PlatformStackModel {
   kind: 'platform'
   id: typeof PLATFORM_STACK_ID
+  terraform: StackTerraformSettings
   platform: string
   managementAccountId: string
   region: string
@@ -485,6 +499,7 @@ export function buildPlatformStackModel(
         }
       : {}),
     tags: {[TAG_KEYS.managedBy]: MANAGED_BY, 'seiketsu:stack': PLATFORM_STACK_ID},
+    terraform: stackTerraformSettings(config),
     trail: {
       arn: `arn:aws:cloudtrail:${region}:${managementAccountId}:trail/${trailName}`,
       bucket: trailBucket,

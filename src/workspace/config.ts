@@ -2,6 +2,12 @@ import {z} from 'zod'
 
 import {accountIdField, cidrField, regionField} from './fields.ts'
 
+/**
+ * The hashicorp/aws provider version the stacks are generated for (@cdktf/provider-aws 20.1.0) and
+ * that the tests run with the real terraform. Other versions are the operator's to test.
+ */
+export const TESTED_AWS_PROVIDER_VERSION = '5.100.0'
+
 const ResidencySchema = z
   .strictObject({
     regions: z.array(regionField).min(1),
@@ -100,8 +106,13 @@ export const WorkspaceConfigSchema = z
           .string()
           .regex(/^\d+[smh]$/, {error: 'a duration such as 30s, 5m or 1h'})
           .default('5m'),
+        // The hashicorp/aws version (or constraint) every stack requires; the default is the one tested.
+        awsProviderVersion: z
+          .string()
+          .regex(/^[\d.,<>=~!\s-]+$/, {error: 'a provider version or constraint such as 5.100.0 or ~> 5.100'})
+          .default(TESTED_AWS_PROVIDER_VERSION),
       })
-      .default({binary: 'terraform', lockTimeout: '5m'}),
+      .default({awsProviderVersion: TESTED_AWS_PROVIDER_VERSION, binary: 'terraform', lockTimeout: '5m'}),
     state: StateSchema,
     tiers: z.record(z.string(), z.unknown()).default({}),
     keys: KeysSchema,

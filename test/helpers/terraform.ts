@@ -43,7 +43,7 @@ export function clientStackJson(workspace: Workspace, id: string, cidr = '10.0.0
     },
     terraform: {
       backend: {local: {path: join(workspacePaths(workspace.root).state, id, 'terraform.tfstate')}},
-      required_providers: {aws: {source: 'aws', version: '6.25.0'}},
+      required_providers: {aws: {source: 'aws', version: '5.100.0'}},
     },
   }
 }
@@ -80,7 +80,7 @@ export async function writePlatformStack(workspace: Workspace, clientIds: readon
     },
     terraform: {
       backend: {local: {path: join(workspacePaths(workspace.root).state, 'platform', 'terraform.tfstate')}},
-      required_providers: {aws: {source: 'aws', version: '6.25.0'}},
+      required_providers: {aws: {source: 'aws', version: '5.100.0'}},
     },
   }
   await writeFile(file, `${JSON.stringify(stack, null, 2)}\n`)

@@ -36,7 +36,7 @@ export class ClientStack extends SeiketsuStack {
   readonly service: ClientService
 
   constructor(scope: Construct, model: ClientStackModel, backend: StackBackend) {
-    super(scope, model.id, backend)
+    super(scope, model.id, backend, model.terraform)
     this.model = model
     const provider = (id: string, region: string, alias?: string) =>
       new AwsProvider(this, id, {

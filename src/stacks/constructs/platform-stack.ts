@@ -28,7 +28,7 @@ export class PlatformStack extends SeiketsuStack {
   readonly trail: Cloudtrail
 
   constructor(scope: Construct, model: PlatformStackModel, backend: StackBackend) {
-    super(scope, model.id, backend)
+    super(scope, model.id, backend, model.terraform)
     this.model = model
     const {managementAccountId, platform} = model
     new AwsProvider(this, 'aws', {

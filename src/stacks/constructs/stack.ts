@@ -11,6 +11,7 @@ import {
 import type {Construct, IConstruct, Node} from 'constructs'
 
 import type {StackBackend} from '../backend.ts'
+import type {StackTerraformSettings} from '../model.ts'
 
 const RESOLVER = new DefaultTokenResolver(new StringConcat())
 
@@ -24,8 +25,11 @@ type Json = Record<string, unknown>
 export class SeiketsuStack extends TerraformStack {
   private readonly stackOverrides: Json = {}
 
-  constructor(scope: Construct, id: string, backend: StackBackend) {
+  constructor(scope: Construct, id: string, backend: StackBackend, terraform: StackTerraformSettings) {
     super(scope, id)
+    this.addOverride('terraform.required_version', terraform.requiredVersion)
+    // The binding's own pin is the version it was generated from; the workspace decides the constraint.
+    this.addOverride('terraform.required_providers.aws.version', terraform.awsProviderVersion)
     if (backend.kind === 'local') new LocalBackend(this, {path: backend.path})
     else {
       new S3Backend(this, {bucket: backend.bucket, encrypt: true, key: backend.key, region: backend.region})
