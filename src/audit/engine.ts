@@ -61,7 +61,12 @@ export function evaluate(stacks: readonly Stack[], rules: readonly Rule[], fleet
   const audited = new Set(stacks)
   const clientStacks = stacks.filter((stack) => stack.kind === 'client')
   const members = fleetMembers(clientStacks, fleet?.members ?? [])
-  const context: Fleet = {members, platformNames: [...(fleet?.platformNames ?? [])], stacks: clientStacks}
+  const context: Fleet = {
+    allStacks: [...stacks],
+    members,
+    platformNames: [...(fleet?.platformNames ?? [])],
+    stacks: clientStacks,
+  }
   for (const rule of rules) {
     if (rule.scope !== 'fleet' || clientStacks.length === 0) continue
     const violations = rule.check(context).filter((violation) => audited.has(violation.stack))

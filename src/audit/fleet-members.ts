@@ -138,12 +138,13 @@ export function registryFleet(
           },
     )
   }
-  const platformModel = buildPlatformStackModel(config, clients)
+  const platformModel = buildPlatformStackModel(config, clients, tiers)
   const platformNames = uniqueNames(config.platform, [
     ...(repository ? [repository] : []),
     platformModel.trail.name,
     platformModel.trail.bucket,
     platformModel.trail.keyAlias,
+    platformModel.alertsTopic,
     ...(platformModel.stateBucket ? [platformModel.stateBucket.bucket, platformModel.stateBucket.keyAlias] : []),
   ])
   return {members, platformNames}

@@ -174,6 +174,7 @@ export function identify(
   const tags = defaultTags(stack)
   const clientId = tags['seiketsu:client']
   stack.platform ??= options.platform ?? inferPlatform(stack, clientId)
+  if (!clientId && tags['seiketsu:stack'] === 'platform') stack.kind = 'platform'
   if (!clientId) return stack
   const provider = defaultProvider(stack)
   const tierName = tags['seiketsu:tier']

@@ -132,7 +132,10 @@ export interface FleetMember {
 
 /** What fleet rules compare: the client stacks audited, and every client of the fleet. */
 export interface Fleet {
+  /** The client stacks audited. */
   stacks: Stack[]
+  /** Every stack of the run, the platform stack included (what one stack holds for another). */
+  allStacks: Stack[]
   members: FleetMember[]
   /** Names of the platform's own resources (image repository, trail, state bucket): no client's. */
   platformNames: string[]

@@ -22,11 +22,20 @@ const check = (schema: typeof accountIdField) => (value: string) => {
 }
 
 const initFlags = {
+  'account-email': Flags.string({
+    description:
+      'Root email of the AWS accounts the platform creates, with {client} in it, e.g. aws+{client}@ops.example.com (accounts.rootEmailTemplate).',
+  }),
+  'alerts-email': Flags.string({
+    description: "On-call address for every client's alarms and budget alerts (alerts.email).",
+  }),
   backend: Flags.option({
     description: 'Where terraform state lives (default: local).',
     options: ['local', 's3'] as const,
   })(),
+  domain: Flags.string({description: 'Parent domain of the client APIs: https://<client>.<domain> (domain).'}),
   'dr-region': Flags.string({description: 'Disaster-recovery region (backups, replicas).'}),
+  'image-digest': Flags.string({description: 'Digest of the voice-agent image every client runs (image.digest).'}),
   force: Flags.boolean({
     default: false,
     description: 'Rewrite seiketsu.yaml of an existing workspace (clients are kept).',
@@ -134,12 +143,16 @@ On a terminal it asks for what is missing; elsewhere a missing value is exit 2 n
             region: flags['state-region'] ?? region,
           }
         : {backend: 'local'}
-    const settings = {
+    const settings: WorkspaceSettings = {
       drRegion: drRegion.trim(),
       managementAccountId: managementAccountId.trim(),
       platform: flags.platform ?? 'seiketsu',
       region: region.trim(),
       state,
+      ...(flags.domain ? {domain: flags.domain} : {}),
+      ...(flags['account-email'] ? {accountEmailTemplate: flags['account-email']} : {}),
+      ...(flags['alerts-email'] ? {alertsEmail: flags['alerts-email']} : {}),
+      ...(flags['image-digest'] ? {imageDigest: flags['image-digest']} : {}),
     }
     const invalid = [
       ['--management-account-id', check(accountIdField)(settings.managementAccountId), settings.managementAccountId],

@@ -4,11 +4,14 @@ import {Args, Flags} from '@oclif/core'
 
 import {SeiketsuCommand} from '../base-command.ts'
 import {loadRegistry} from '../registry/registry.ts'
+import {workspaceReadiness} from '../stacks/readiness.ts'
 import type {SynthesizedStack} from '../stacks/synth.ts'
 import {runTasks} from '../ui/tasks.ts'
 
+const STACK_LABELS = {bootstrap: 'Bootstrap stack', client: 'Client', platform: 'Platform stack'} as const
+
 export interface SynthResult {
-  stacks: Pick<SynthesizedStack, 'file' | 'id' | 'kind' | 'resources'>[]
+  stacks: Pick<SynthesizedStack, 'client' | 'file' | 'id' | 'kind' | 'resources'>[]
   /** What the operator should know (clients without an AWS account yet). */
   warnings: string[]
 }
@@ -38,7 +41,7 @@ Unknown ids or an invalid registry: exit 2, nothing written.`
     const clients = registry.select(argv as string[])
     // cdktf and the provider bindings are heavy: loaded only once there is something to build.
     const {prepareStacks} = await import('../stacks/synth.ts')
-    const {close, concurrency, jobs} = await prepareStacks(workspace, clients, {
+    const {close, concurrency, jobs, stacksDir} = await prepareStacks(workspace, clients, {
       allClients: registry.clients,
       outDir: flags.out === undefined ? undefined : resolve(flags.out),
     })
@@ -50,26 +53,36 @@ Unknown ids or an invalid registry: exit 2, nothing written.`
           stacks[index] = stack
           task.title = `${job.id}: ${stack.resources} resources`
         },
-        title: `${job.kind === 'platform' ? 'Platform stack' : 'Client'} ${job.id}`,
+        title: `${STACK_LABELS[job.kind]} ${job.id}`,
       })),
       {concurrent: concurrency, json: this.jsonEnabled()},
     ).finally(close)
     if (jobs[0]) {
-      const folder = resolve(jobs[0].file, '../..')
-      const shown = relative(process.cwd(), folder)
+      const shown = relative(process.cwd(), stacksDir)
       this.log(
-        `Synthesized ${stacks.length} stack${stacks.length === 1 ? '' : 's'} into ${shown.startsWith('..') ? folder : shown || '.'}`,
+        `Synthesized ${stacks.length} stack${stacks.length === 1 ? '' : 's'} into ${shown.startsWith('..') ? stacksDir : shown || '.'}`,
       )
     }
     const pending = clients.filter((client) => client.accountId === null).map((client) => client.id)
-    const warnings =
-      pending.length === 0
+    const warnings = [
+      ...(pending.length === 0
         ? []
         : [
             `${pending.length === 1 ? 'Client' : `${pending.length} clients`} without an AWS account yet (${pending.slice(0, 5).join(', ')}${pending.length > 5 ? ', …' : ''}): terraform refuses their stacks until the platform stack has created the accounts and their ids are recorded (seiketsu clients update ID --account-id …).`,
-          ]
+          ]),
+      ...workspaceReadiness(workspace.config),
+    ]
     for (const warning of warnings) this.warn(warning)
     // Under --json the warnings travel in the document (this.warn is silent there).
-    return {stacks: stacks.map(({file, id, kind, resources}) => ({file, id, kind, resources})), warnings}
+    return {
+      stacks: stacks.map(({client, file, id, kind, resources}) => ({
+        ...(client ? {client} : {}),
+        file,
+        id,
+        kind,
+        resources,
+      })),
+      warnings,
+    }
   }
 }

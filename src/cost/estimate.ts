@@ -1,4 +1,5 @@
 import {usageError} from '../errors.ts'
+import {gatedCountOf} from '../stacks/model.ts'
 import {decimal, sum, type Decimal} from './money.ts'
 import {
   priceRef,
@@ -203,8 +204,10 @@ function addFargate(
     const scaling =
       scalingTargets.find((target) => referencedName(target.values.resource_id, 'aws_ecs_service') === service.name) ??
       (services.length === 1 && scalingTargets.length === 1 ? scalingTargets[0] : undefined)
-    const desired = literalNumber(service.values.desired_count) ?? 0
-    const minimum = literalNumber(scaling?.values.min_capacity) ?? 0
+    // A gated service (0 tasks until its image and secrets are ready) is priced as it will run.
+    const count = (value: unknown) => literalNumber(value) ?? gatedCountOf(value) ?? 0
+    const desired = count(service.values.desired_count)
+    const minimum = count(scaling?.values.min_capacity)
     const tasks = Math.max(desired, minimum)
     const architecture =
       literalString(block(definition.values.runtime_platform)?.cpu_architecture) === 'ARM64' ? 'linuxArm64' : 'linuxX86'

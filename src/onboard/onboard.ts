@@ -126,12 +126,12 @@ export async function onboardClients(
             try {
               const clients = ctx.outcomes.map((outcome) => outcome.client)
               const stacks = await synthesizeStacks(workspace, clients, {includePlatform: false, outDir: scratch})
-              for (const stack of stacks) {
+              for (const stack of stacks.filter((s) => s.kind === 'client')) {
                 const outcome = ctx.outcomes.find((o) => o.client.id === stack.id)!
                 const file = join(workspacePaths(workspace.root).out, 'stacks', stack.id, 'cdk.tf.json')
                 resultFor(ctx, workspace, outcome).stack = {file, resources: stack.resources}
               }
-              task.title = `Would synthesize ${stacks.map((s) => `${s.id} (${s.resources} resources)`).join(', ')}`
+              task.title = `Would synthesize ${describeStacks(stacks)}`
             } finally {
               await rm(scratch, {force: true, recursive: true})
             }
@@ -144,7 +144,7 @@ export async function onboardClients(
             const outcome = ctx.outcomes.find((o) => o.client.id === stack.id)!
             resultFor(ctx, workspace, outcome).stack = {file: stack.file, resources: stack.resources}
           }
-          task.title = `Synthesized ${stacks.map((s) => `${s.id} (${s.resources} resources)`).join(', ')}`
+          task.title = `Synthesized ${describeStacks(stacks)}`
         },
         title: `Synthesize the stack${plural}`,
       },
@@ -292,4 +292,16 @@ export function renderOnboardSummary(result: OnboardResult, workspace: Workspace
   }
   if (result.next.length > 0) lines.push('', 'Next:', ...result.next.map((command) => `  ${command}`))
   return lines.join('\n')
+}
+
+/** `acme (133 resources), 1 bootstrap stack, platform (31 resources)`: client stacks first, by name. */
+function describeStacks(stacks: readonly {id: string; kind: string; resources: number}[]): string {
+  const named = (kind: string) =>
+    stacks.filter((stack) => stack.kind === kind).map((stack) => `${stack.id} (${stack.resources} resources)`)
+  const bootstraps = stacks.filter((stack) => stack.kind === 'bootstrap').length
+  return [
+    ...named('client'),
+    ...(bootstraps > 0 ? [`${bootstraps} bootstrap stack${bootstraps === 1 ? '' : 's'}`] : []),
+    ...named('platform'),
+  ].join(', ')
 }

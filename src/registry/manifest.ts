@@ -65,6 +65,27 @@ const IntegrationSchema = z.strictObject({
 
 export type Integration = z.infer<typeof IntegrationSchema>
 
+/** What the bootstrap stack may find already in an account the platform did not create: adopted (imported), not created. */
+export const BOOTSTRAP_ADOPTABLE = [
+  'provisioner-role',
+  'ecs-service-linked-role',
+  'autoscaling-service-linked-role',
+] as const
+export type BootstrapAdoptable = (typeof BOOTSTRAP_ADOPTABLE)[number]
+
+/** How the platform bootstraps an account it did not create (absent: the workspace's accounts.bootstrapRole). */
+const BootstrapSchema = z.strictObject({
+  role: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,64}$/, {
+      error: 'an IAM role name in the client account that the management account may assume',
+    })
+    .optional(),
+  adopt: z
+    .array(z.enum(BOOTSTRAP_ADOPTABLE, {error: `what may already exist: ${BOOTSTRAP_ADOPTABLE.join(', ')}`}))
+    .optional(),
+})
+
 export const ClientManifestSchema = z.strictObject({
   id: clientIdField,
   name: z.string().trim().min(1, {error: 'must not be empty'}).max(128),
@@ -78,6 +99,7 @@ export const ClientManifestSchema = z.strictObject({
   integrations: z
     .partialRecord(z.enum(INTEGRATIONS, {error: `integrations are ${INTEGRATIONS.join(', ')}`}), IntegrationSchema)
     .default({}),
+  bootstrap: BootstrapSchema.optional(),
   status: z.enum(CLIENT_STATUSES, {error: `one of ${CLIENT_STATUSES.join(', ')}`}),
   createdAt: isoTimestampField,
   updatedAt: isoTimestampField,
@@ -102,6 +124,7 @@ export const MANIFEST_KEY_ORDER: readonly (keyof ClientManifest)[] = [
   'accountId',
   'cidr',
   'integrations',
+  'bootstrap',
   'status',
   'createdAt',
   'updatedAt',

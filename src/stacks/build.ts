@@ -1,9 +1,10 @@
 import {App} from 'cdktf'
 
 import type {StackBackend} from './backend.ts'
+import {BootstrapStack} from './constructs/bootstrap-stack.ts'
 import {ClientStack} from './constructs/client-stack.ts'
 import {PlatformStack} from './constructs/platform-stack.ts'
-import type {ClientStackModel, PlatformStackModel} from './model.ts'
+import type {StackModel} from './model.ts'
 
 /**
  * Builds one stack in an App of its own and returns cdktf's Terraform JSON as text, keys sorted, two
@@ -11,14 +12,18 @@ import type {ClientStackModel, PlatformStackModel} from './model.ts'
  * however many clients there are (each tree is garbage once its text exists).
  */
 export function buildStackJson(
-  model: ClientStackModel | PlatformStackModel,
+  model: StackModel,
   backend: StackBackend,
   outDir: string,
 ): {json: string; resources: number} {
   const terraform = withoutCreationStacks(() => {
     const app = new App({outdir: outDir, skipValidation: true, stackTraces: false})
     const stack =
-      model.kind === 'client' ? new ClientStack(app, model, backend) : new PlatformStack(app, model, backend)
+      model.kind === 'client'
+        ? new ClientStack(app, model, backend)
+        : model.kind === 'bootstrap'
+          ? new BootstrapStack(app, model, backend)
+          : new PlatformStack(app, model, backend)
     // No prepareStack(): it only exists to find cross-stack references, and these stacks have none.
     return stack.toTerraform() as {resource?: Record<string, Record<string, unknown>>}
   })

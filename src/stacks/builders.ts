@@ -4,9 +4,9 @@ import {fileURLToPath} from 'node:url'
 import {Worker} from 'node:worker_threads'
 
 import type {StackBackend} from './backend.ts'
-import type {ClientStackModel, PlatformStackModel} from './model.ts'
+import type {StackModel} from './model.ts'
 
-export type StackModel = ClientStackModel | PlatformStackModel
+export type {StackModel} from './model.ts'
 
 export interface BuiltStack {
   json: string

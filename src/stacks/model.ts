@@ -4,6 +4,7 @@ import {
   CLIENT_ROLES,
   PLATFORM_ROLES,
   PLATFORM_STACK_ID,
+  PROVISIONER_ROLE,
   clientBackupKeyAlias,
   clientKeyAlias,
   integrationSecretName,
@@ -15,6 +16,7 @@ import {subdivide} from '../registry/cidr.ts'
 import {
   SECRET_INTEGRATIONS,
   enabledIntegrations,
+  type BootstrapAdoptable,
   type ClientManifest,
   type IntegrationName,
 } from '../registry/manifest.ts'
@@ -31,7 +33,13 @@ import type {WorkspaceConfig} from '../workspace/config.ts'
 export const MANAGED_BY = 'seiketsu'
 
 /** Default tags of every resource; also the cost-allocation keys the platform stack activates. */
-export const TAG_KEYS = {client: 'seiketsu:client', managedBy: 'seiketsu:managed-by', tier: 'seiketsu:tier'} as const
+export const TAG_KEYS = {
+  client: 'seiketsu:client',
+  managedBy: 'seiketsu:managed-by',
+  /** Which kind of stack a resource belongs to (platform, bootstrap); client stacks carry the client tag alone. */
+  stack: 'seiketsu:stack',
+  tier: 'seiketsu:tier',
+} as const
 export const COST_ALLOCATION_TAGS: readonly string[] = [TAG_KEYS.client, TAG_KEYS.tier, TAG_KEYS.managedBy]
 
 export const PORTS = {app: 8000, https: 443, postgres: 5432, redis: 6379} as const
@@ -43,12 +51,17 @@ export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-3-2021-06'
 export const SEED_SCALING = {
   cooldownSeconds: 300,
   cpuHighPercent: 70,
-  /** Scale-in trigger: the seed gives none, so CPU well below the scale-out mark for 15 minutes. */
-  cpuLowPercent: 30,
   memoryHighPercent: 80,
   queueDepthHigh: 100,
   responseTimeHighSeconds: 0.5,
   scaleInBy: 1,
+  /**
+   * Scale-in trigger (the seed gives none): every scale-out metric below this share of its own mark
+   * (CPU < 35 %, memory < 40 %, response time < 250 ms, queue < 50) for 15 minutes. Scaling in on CPU
+   * alone flaps: a busy queue or slow responses would scale out, then CPU-low would scale back in.
+   */
+  scaleInLoadRatio: 0.5,
+  scaleInMinutes: 15,
   scaleOutBy: 2,
 } as const
 
@@ -147,8 +160,14 @@ export interface ClientNames {
   queue: string
   deadLetterQueue: string
   alarmTopic: string
-  budget: string
-  logGroups: {app: string; flowLogs: string; database: string; cache: string}
+  logGroups: {
+    app: string
+    flowLogs: string
+    database: string
+    cache: string
+    containerInsights: string
+    databaseSetup: string
+  }
   roles: {
     admin: string
     app: string
@@ -156,15 +175,19 @@ export interface ClientNames {
     execution: string
     flowLogs: string
     replication: string
+    databaseSetup: string
   }
   alarms: {
     cpuHigh: string
     memoryHigh: string
     responseTimeHigh: string
     queueDepthHigh: string
-    cpuLow: string
+    allLow: string
     unhealthyTargets: string
   }
+  /** The one-off task that creates the app's database user. */
+  databaseSetupTask: string
+  cacheUsers: {app: string; disabledDefault: string; group: string}
 }
 
 /** What every stack requires of terraform: its own version and the AWS provider's. */
@@ -193,6 +216,14 @@ export interface ClientStackModel {
   provisionerRoleArn: string
   /** The host the client's API answers on (ALB certificate name). */
   domain: string
+  /**
+   * DNS for `domain`, when the workspace has one: the client account owns the zone `<id>.<domain>`, and
+   * the client stack writes its delegation (NS) into the platform's zone through a role of the
+   * management account allowed to change nothing else.
+   */
+  dns?: {zoneName: string; parentZone: ParentZone; delegationRoleArn: string}
+  /** The platform's on-call destination the client's alarm topic is subscribed to (none: alarms tell no one). */
+  alerts?: AlertDestination
   names: ClientNames
   /** ARNs known before anything exists (their names are ours); used in policies. */
   arns: {
@@ -211,10 +242,12 @@ export interface ClientStackModel {
     flowLogGroup: string
     databaseLogGroup: string
     cacheLogGroup: string
-    budget: string
     platformAdminRole: string
     monitoringRole: string
     imageRepository: string
+    containerInsightsLogGroup: string
+    databaseSetupLogGroup: string
+    cacheAppUser: string
     alarms: string[]
   }
   network: {
@@ -243,13 +276,65 @@ export interface ClientStackModel {
   }
   cache: {engineVersion: string; nodeType: string; nodes: number; automaticFailover: boolean}
   task: {cpu: number; memoryMib: number; minTasks: number; maxTasks: number; image: string}
+  /**
+   * When the service may run tasks: only once `variable` (a bool terraform variable, false unless set)
+   * is true. seiketsu plan sets it once the image is pinned by digest and every integration secret
+   * holds a value (it checks through the AWS SDK); until then the service exists with 0 tasks.
+   */
+  serviceGate: {variable: string; imagePinned: boolean; secrets: string[]}
+  /** The one-off task that creates the app's PostgreSQL role (psql from this public image). */
+  databaseSetup: {image: string}
   scaling: typeof SEED_SCALING
   logRetentionDays: number
   /** KMS automatic rotation period of the client keys (`keys.kmsRotationDays`, as rotate-keys sets it). */
   keyRotationDays: number
-  monthlyBudgetUsd: number
   /** Who may write the ALB access logs: the region's ELB account, or the log-delivery service. */
   elbLogDelivery: {accountId: string} | {service: string}
+}
+
+/** The platform's hosted zone for `domain`: created by the platform stack, or an existing one by id. */
+export interface ParentZone {
+  name: string
+  /** Existing zone (`dns.zoneId`); absent: the platform stack creates it. */
+  id?: string
+}
+
+export type AlertDestination = {protocol: 'email'; endpoint: string} | {protocol: 'https'; endpoint: string}
+
+/** The terraform variable a client stack's service waits on: true once its image is pinned and its secrets hold values. */
+export const SERVICE_ENABLED_VARIABLE = 'service_enabled'
+
+/**
+ * A task count as a gated service writes it: `${var.service_enabled ? N : 0}`. The other side of
+ * `gatedTaskCount`: readers (audit, cost) take N, what the service runs once the gate opens.
+ */
+export function gatedCountOf(value: unknown): number | undefined {
+  const match = /^\$\{var\.[\w-]+ \? (\d+) : 0\}$/.exec(typeof value === 'string' ? value.trim() : '')
+  return match ? Number(match[1]) : undefined
+}
+
+/** The role of the management account that writes the client zones' delegation records (and nothing else). */
+export const DNS_DELEGATION_ROLE = 'SeiketsuDnsDelegation'
+
+export function alertDestination(config: Pick<WorkspaceConfig, 'alerts'>): AlertDestination | undefined {
+  if (config.alerts.email) return {endpoint: config.alerts.email, protocol: 'email'}
+  if (config.alerts.https) return {endpoint: config.alerts.https, protocol: 'https'}
+  return undefined
+}
+
+/** The image every client runs: by digest when one is configured, else the placeholder tag (and no tasks). */
+export function imageReference(
+  config: Pick<WorkspaceConfig, 'image' | 'managementAccountId' | 'platform'>,
+  region: string,
+): {reference: string; pinned: boolean} {
+  const repository = `${config.managementAccountId}.dkr.ecr.${region}.amazonaws.com/${imageRepositoryName(config.platform)}`
+  return config.image.digest
+    ? {pinned: true, reference: `${repository}@${config.image.digest}`}
+    : {pinned: false, reference: `${repository}:stable`}
+}
+
+export function imageRepositoryName(platform: string): string {
+  return `${platform}/voice-agent`
 }
 
 export interface ClientModelInput {
@@ -269,24 +354,34 @@ export function buildClientStackModel({config, client, tier}: ClientModelInput):
   const subnets = (kind: keyof typeof SUBNET_SLOTS) =>
     azs.map((az, index) => ({az, cidr: blocks[SUBNET_SLOTS[kind] + index]!, name: `${prefix}-${kind}-${az}`}))
 
+  // Bucket names are global: account-scoped names cannot be guessed or claimed first by anyone else.
+  const bucket = (suffix: string) =>
+    config.storage.bucketNames === 'account-scoped'
+      ? boundedName(`${prefix}-${accountId}-${suffix}`, 63)
+      : `${prefix}-${suffix}`
   const names: ClientNames = {
-    accessLogBucket: `${prefix}-alb-logs`,
+    accessLogBucket: bucket('alb-logs'),
     alarmTopic: `${prefix}-alarms`,
     alarms: {
+      allLow: `${prefix}-all-low`,
       cpuHigh: `${prefix}-cpu-high`,
-      cpuLow: `${prefix}-cpu-low`,
       memoryHigh: `${prefix}-memory-high`,
       queueDepthHigh: `${prefix}-queue-depth-high`,
       responseTimeHigh: `${prefix}-response-time-high`,
       unhealthyTargets: `${prefix}-unhealthy-targets`,
     },
     backupKeyAlias: clientBackupKeyAlias(platform, client.id),
-    budget: `${prefix}-monthly`,
     cacheGroup: boundedName(prefix, 40),
     cacheSubnetGroup: `${prefix}-cache`,
+    // ElastiCache user ids: at most 40 characters; with IAM authentication the user name must equal the id.
+    cacheUsers: {
+      app: boundedName(`${prefix}-app`, 40),
+      disabledDefault: boundedName(`${prefix}-default-off`, 40),
+      group: boundedName(prefix, 40),
+    },
     cluster: prefix,
     container: 'app',
-    dataBucket: `${prefix}-data`,
+    dataBucket: bucket('data'),
     database: `${prefix}-db`,
     databaseFinalSnapshot: `${prefix}-db-final`,
     databaseParameterGroup: `${prefix}-postgres`,
@@ -294,15 +389,19 @@ export function buildClientStackModel({config, client, tier}: ClientModelInput):
       {length: tier.database.readReplicas},
       (_, index) => `${prefix}-db-replica-${index + 1}`,
     ),
+    databaseSetupTask: `${prefix}-db-setup`,
     databaseSubnetGroup: `${prefix}-db`,
     deadLetterQueue: `${prefix}-work-dlq`,
-    drBucket: `${prefix}-data-dr`,
+    drBucket: bucket('data-dr'),
     keyAlias: clientKeyAlias(platform, client.id),
     loadBalancer: boundedName(prefix, 32),
     logGroups: {
       app: `/${platform}/${client.id}/app`,
       cache: `/${platform}/${client.id}/redis-slow-log`,
+      // ECS writes Container Insights here; created first so that it is encrypted and expires.
+      containerInsights: `/aws/ecs/containerinsights/${prefix}/performance`,
       database: `/aws/rds/instance/${prefix}-db/postgresql`,
+      databaseSetup: `/${platform}/${client.id}/db-setup`,
       flowLogs: `/${platform}/${client.id}/vpc-flow-logs`,
     },
     prefix,
@@ -310,6 +409,7 @@ export function buildClientStackModel({config, client, tier}: ClientModelInput):
     roles: {
       admin: CLIENT_ROLES[0],
       app: CLIENT_ROLES[1],
+      databaseSetup: `${prefix}-db-setup`,
       execution: `${prefix}-task-execution`,
       flowLogs: `${prefix}-flow-logs`,
       readOnly: CLIENT_ROLES[2],
@@ -324,27 +424,38 @@ export function buildClientStackModel({config, client, tier}: ClientModelInput):
   const regional = (service: string, resource: string, region = client.region) =>
     `arn:aws:${service}:${region}:${accountId}:${resource}`
   const logGroupArn = (name: string) => regional('logs', `log-group:${name}`)
-  const imageRepository = `${platform}/voice-agent`
+  const image = imageReference(config, client.region)
+  const integrationSecrets = enabledIntegrations(client)
+    .filter((integration) => SECRET_INTEGRATIONS.includes(integration))
+    .map((integration) => ({
+      envName: `${integration.toUpperCase()}_CREDENTIALS`,
+      integration,
+      name: integrationSecretName(platform, client.id, integration),
+    }))
 
+  const alerts = alertDestination(config)
   return {
     account: {id: accountId, pending: client.accountId === null},
+    ...(alerts ? {alerts} : {}),
     arns: {
       accessLogBucket: `arn:aws:s3:::${names.accessLogBucket}`,
       accountRoot: `arn:aws:iam::${accountId}:root`,
       alarmTopic: regional('sns', names.alarmTopic),
       alarms: Object.values(names.alarms).map((name) => regional('cloudwatch', `alarm:${name}`)),
       appLogGroup: logGroupArn(names.logGroups.app),
-      budget: `arn:aws:budgets::${accountId}:budget/${names.budget}`,
+      cacheAppUser: regional('elasticache', `user:${names.cacheUsers.app}`),
       cacheGroup: regional('elasticache', `replicationgroup:${names.cacheGroup}`),
       cacheLogGroup: logGroupArn(names.logGroups.cache),
       cluster: regional('ecs', `cluster/${names.cluster}`),
+      containerInsightsLogGroup: logGroupArn(names.logGroups.containerInsights),
       dataBucket: `arn:aws:s3:::${names.dataBucket}`,
       database: regional('rds', `db:${names.database}`),
       databaseLogGroup: logGroupArn(names.logGroups.database),
+      databaseSetupLogGroup: logGroupArn(names.logGroups.databaseSetup),
       deadLetterQueue: regional('sqs', names.deadLetterQueue),
       drBucket: `arn:aws:s3:::${names.drBucket}`,
       flowLogGroup: logGroupArn(names.logGroups.flowLogs),
-      imageRepository: `arn:aws:ecr:${client.region}:${config.managementAccountId}:repository/${imageRepository}`,
+      imageRepository: `arn:aws:ecr:${client.region}:${config.managementAccountId}:repository/${imageRepositoryName(platform)}`,
       monitoringRole: `arn:aws:iam::${config.managementAccountId}:role/${PLATFORM_ROLES[2]}`,
       platformAdminRole: `arn:aws:iam::${config.managementAccountId}:role/${PLATFORM_ROLES[0]}`,
       queue: regional('sqs', names.queue),
@@ -371,25 +482,28 @@ export function buildClientStackModel({config, client, tier}: ClientModelInput):
       parameterFamily: 'postgres16',
       readReplicas: tier.database.readReplicas,
     },
+    databaseSetup: {image: config.databaseSetup.image},
+    ...(config.domain
+      ? {
+          dns: {
+            delegationRoleArn: `arn:aws:iam::${config.managementAccountId}:role/${DNS_DELEGATION_ROLE}`,
+            parentZone: {name: config.domain, ...(config.dns.zoneId ? {id: config.dns.zoneId} : {})},
+            zoneName: endpointDomain(config, client.id),
+          },
+        }
+      : {}),
     domain: endpointDomain(config, client.id),
     drRegion: client.drRegion,
     elbLogDelivery: ELB_LOG_DELIVERY_ACCOUNTS[client.region]
       ? {accountId: ELB_LOG_DELIVERY_ACCOUNTS[client.region]!}
       : {service: ELB_LOG_DELIVERY_SERVICE},
     id: client.id,
-    integrationSecrets: enabledIntegrations(client)
-      .filter((integration) => SECRET_INTEGRATIONS.includes(integration))
-      .map((integration) => ({
-        envName: `${integration.toUpperCase()}_CREDENTIALS`,
-        integration,
-        name: integrationSecretName(platform, client.id, integration),
-      })),
+    integrationSecrets,
     jwtKeysSecretName: jwtKeysSecretName(platform, client.id),
     keyRotationDays: config.keys.kmsRotationDays,
     kind: 'client',
     logRetentionDays: tier.logRetentionDays,
     managementAccountId: config.managementAccountId,
-    monthlyBudgetUsd: tier.monthlyBudgetUsd,
     names,
     network: {
       isolated: subnets('isolated'),
@@ -402,10 +516,15 @@ export function buildClientStackModel({config, client, tier}: ClientModelInput):
     provisionerRoleArn: provisionerRoleArn(accountId),
     region: client.region,
     scaling: SEED_SCALING,
+    serviceGate: {
+      imagePinned: image.pinned,
+      secrets: integrationSecrets.map((secret) => secret.name),
+      variable: SERVICE_ENABLED_VARIABLE,
+    },
     tags: {[TAG_KEYS.client]: client.id, [TAG_KEYS.managedBy]: MANAGED_BY, [TAG_KEYS.tier]: tier.name},
     task: {
       cpu: tier.task.cpu,
-      image: `${config.managementAccountId}.dkr.ecr.${client.region}.amazonaws.com/${imageRepository}:stable`,
+      image: image.reference,
       maxTasks: tier.task.maxTasks,
       memoryMib: tier.task.memoryMib,
       minTasks: tier.task.minTasks,
@@ -421,6 +540,8 @@ export interface PlatformClientModel {
   accountId: string | null
   /** Organizations account to create (clients without an account that are not offboarded). */
   newAccount?: {name: string; email: string; tags: Record<string, string>}
+  /** The client's monthly cost budget, kept in the management account (the payer sees every linked account). */
+  budget: {name: string; limitUsd: number}
 }
 
 export interface PlatformStackModel {
@@ -437,42 +558,79 @@ export interface PlatformStackModel {
    * this stack created it earlier, terraform forgets it instead of closing it (`removed` blocks).
    */
   accountsToForget: string[]
-  roles: {admin: string; provisioner: string; monitoring: string}
+  roles: {admin: string; provisioner: string; monitoring: string; dnsDelegation: string}
   clientRoles: {admin: string; app: string; readOnly: string; provisioner: string}
+  /** The role Organizations creates in new accounts, which the platform assumes to apply a bootstrap stack. */
+  bootstrapRole: string
   trail: {name: string; bucket: string; keyAlias: string; arn: string; bucketArn: string}
   stateBucket?: {bucket: string; region: string; keyPrefix: string; keyAlias: string; arn: string}
-  costAllocationTags: readonly string[]
+  /** The voice-agent image repository, and the other regions it is replicated to (every client region). */
+  imageRepository: {name: string; replicaRegions: string[]}
+  /** The platform's hosted zone for `domain`, when the workspace has one. */
+  dns?: ParentZone
+  /** Where budget alerts go (the platform alerts topic's subscription). */
+  alerts?: AlertDestination
+  alertsTopic: string
+  /**
+   * Resources earlier versions of this stack held and that must be forgotten, not destroyed: the
+   * cost-allocation tag activations (now `seiketsu cost activate-tags`).
+   */
+  forgotten: string[]
+}
+
+/** The cost-allocation tag resources of earlier platform stacks (seiketsu 0.1): forgotten, never deactivated. */
+const LEGACY_COST_TAG_ADDRESSES = [
+  'aws_ce_cost_allocation_tag.cost_tag1',
+  'aws_ce_cost_allocation_tag.cost_tag2',
+  'aws_ce_cost_allocation_tag.cost_tag3',
+]
+
+/**
+ * The root email of a new client account, from the workspace's platform-owned template; '' when
+ * there is none (synthesis refuses that before building anything; the audit only needs names).
+ */
+export function accountRootEmail(config: Pick<WorkspaceConfig, 'accounts' | 'platform'>, clientId: string): string {
+  const template = config.accounts.rootEmailTemplate ?? ''
+  return template.replaceAll('{client}', clientId).replaceAll('{platform}', config.platform)
 }
 
 /** The model of the management-account stack, from the whole registry (not only selected clients). */
 export function buildPlatformStackModel(
   config: WorkspaceConfig,
   allClients: readonly ClientManifest[],
+  tiers: Readonly<Record<string, Pick<Tier, 'monthlyBudgetUsd'>>>,
 ): PlatformStackModel {
   const {platform, managementAccountId, region} = config
   const trailName = `${platform}-organization`
   const trailBucket = `${platform}-${managementAccountId}-cloudtrail`
   const sorted = [...allClients].sort((a, b) => a.id.localeCompare(b.id))
-  const clients = sorted
-    .filter((client) => client.status !== 'offboarded')
-    .map((client): PlatformClientModel => ({
-      accountId: client.accountId,
-      id: client.id,
-      ...(client.accountId === null
-        ? {
-            newAccount: {
-              email: client.email,
-              name: resourcePrefix(platform, client.id),
-              tags: {[TAG_KEYS.client]: client.id, [TAG_KEYS.managedBy]: MANAGED_BY, [TAG_KEYS.tier]: client.tier},
-            },
-          }
-        : {}),
-    }))
+  const live = sorted.filter((client) => client.status !== 'offboarded')
+  const clients = live.map((client): PlatformClientModel => ({
+    accountId: client.accountId,
+    budget: {
+      limitUsd: tiers[client.tier]?.monthlyBudgetUsd ?? 0,
+      name: `${resourcePrefix(platform, client.id)}-monthly`,
+    },
+    id: client.id,
+    ...(client.accountId === null
+      ? {
+          newAccount: {
+            email: accountRootEmail(config, client.id),
+            name: resourcePrefix(platform, client.id),
+            tags: {[TAG_KEYS.client]: client.id, [TAG_KEYS.managedBy]: MANAGED_BY, [TAG_KEYS.tier]: client.tier},
+          },
+        }
+      : {}),
+  }))
   const state = config.state
+  const alerts = alertDestination(config)
   return {
     accountsToForget: sorted
       .filter((client) => !clients.some((entry) => entry.id === client.id && entry.newAccount))
       .map((client) => client.id),
+    ...(alerts ? {alerts} : {}),
+    alertsTopic: `${platform}-platform-alerts`,
+    bootstrapRole: config.accounts.bootstrapRole,
     clientRoles: {
       admin: CLIENT_ROLES[0],
       app: CLIENT_ROLES[1],
@@ -480,13 +638,23 @@ export function buildPlatformStackModel(
       readOnly: CLIENT_ROLES[2],
     },
     clients,
-    costAllocationTags: COST_ALLOCATION_TAGS,
+    ...(config.domain ? {dns: {name: config.domain, ...(config.dns.zoneId ? {id: config.dns.zoneId} : {})}} : {}),
+    forgotten: LEGACY_COST_TAG_ADDRESSES,
     id: PLATFORM_STACK_ID,
+    imageRepository: {
+      name: imageRepositoryName(platform),
+      replicaRegions: [...new Set(live.map((client) => client.region))].filter((other) => other !== region).sort(),
+    },
     kind: 'platform',
     managementAccountId,
     platform,
     region,
-    roles: {admin: PLATFORM_ROLES[0], monitoring: PLATFORM_ROLES[2], provisioner: PLATFORM_ROLES[1]},
+    roles: {
+      admin: PLATFORM_ROLES[0],
+      dnsDelegation: DNS_DELEGATION_ROLE,
+      monitoring: PLATFORM_ROLES[2],
+      provisioner: PLATFORM_ROLES[1],
+    },
     ...(state.backend === 's3'
       ? {
           stateBucket: {
@@ -498,7 +666,7 @@ export function buildPlatformStackModel(
           },
         }
       : {}),
-    tags: {[TAG_KEYS.managedBy]: MANAGED_BY, 'seiketsu:stack': PLATFORM_STACK_ID},
+    tags: {[TAG_KEYS.managedBy]: MANAGED_BY, [TAG_KEYS.stack]: PLATFORM_STACK_ID},
     terraform: stackTerraformSettings(config),
     trail: {
       arn: `arn:aws:cloudtrail:${region}:${managementAccountId}:trail/${trailName}`,
@@ -507,6 +675,54 @@ export function buildPlatformStackModel(
       keyAlias: `alias/${platform}/cloudtrail`,
       name: trailName,
     },
+  }
+}
+
+/** The id of a client's bootstrap stack: its folder is cdktf.out/stacks/<client>/bootstrap. */
+export function bootstrapStackId(clientId: string): string {
+  return `${clientId}/bootstrap`
+}
+
+/**
+ * The bootstrap stack of one client account (applied from the management account, before the
+ * client stack): the SeiketsuClientProvisioner role the client stack's provider assumes, trusting
+ * only the platform's provisioner role, and the service-linked roles a new account lacks.
+ */
+export interface BootstrapStackModel {
+  kind: 'bootstrap'
+  id: string
+  clientId: string
+  platform: string
+  terraform: StackTerraformSettings
+  accountId: string
+  managementAccountId: string
+  region: string
+  tags: Record<string, string>
+  /** The role the management account assumes in the client account to apply this stack. */
+  bootstrapRoleArn: string
+  provisionerRole: string
+  /** The platform's provisioner role (management account): the only principal the client provisioner trusts. */
+  platformProvisionerRoleArn: string
+  /** What already exists in the account and is imported instead of created. */
+  adopt: readonly BootstrapAdoptable[]
+}
+
+export function buildBootstrapStackModel(config: WorkspaceConfig, client: ClientManifest): BootstrapStackModel {
+  if (!client.accountId) throw new Error(`client ${client.id} has no account: it has no bootstrap stack`)
+  return {
+    accountId: client.accountId,
+    adopt: client.bootstrap?.adopt ?? [],
+    bootstrapRoleArn: `arn:aws:iam::${client.accountId}:role/${client.bootstrap?.role ?? config.accounts.bootstrapRole}`,
+    clientId: client.id,
+    id: bootstrapStackId(client.id),
+    kind: 'bootstrap',
+    managementAccountId: config.managementAccountId,
+    platform: config.platform,
+    platformProvisionerRoleArn: `arn:aws:iam::${config.managementAccountId}:role/${PLATFORM_ROLES[1]}`,
+    provisionerRole: PROVISIONER_ROLE,
+    region: client.region,
+    tags: {[TAG_KEYS.client]: client.id, [TAG_KEYS.managedBy]: MANAGED_BY, [TAG_KEYS.stack]: 'bootstrap'},
+    terraform: stackTerraformSettings(config),
   }
 }
 
@@ -519,3 +735,6 @@ export function boundedName(name: string, maxLength: number): string {
   const hash = createHash('sha256').update(name).digest('hex').slice(0, 6)
   return `${name.slice(0, maxLength - hash.length - 1).replace(/-+$/, '')}-${hash}`
 }
+
+export type StackModel = ClientStackModel | BootstrapStackModel | PlatformStackModel
+export type StackKind = StackModel['kind']

@@ -43,9 +43,22 @@ export function serviceTrustPolicy(service: string, accountId: string): string {
   ])
 }
 
-/** The trust policy of a role assumed from another role (e.g. a platform role in the management account). */
-export function roleTrustPolicy(roleArns: readonly string[]): string {
-  return policyDocument([{Action: 'sts:AssumeRole', Principal: {AWS: [...roleArns]}, Sid: 'PlatformRoleAssumesRole'}])
+/**
+ * The trust policy of a role assumed from roles of another account (the platform roles of the
+ * management account): that account's root as the principal, narrowed to those roles by
+ * `aws:PrincipalArn`. IAM accepts this form before the roles exist (a role ARN as principal is
+ * refused until the role is created, and silently becomes a dangling id if it is ever recreated),
+ * so client accounts can be set up in any order relative to the platform stack.
+ */
+export function roleTrustPolicy(accountId: string, roleArns: readonly string[]): string {
+  return policyDocument([
+    {
+      Action: 'sts:AssumeRole',
+      Condition: {ArnEquals: {'aws:PrincipalArn': roleArns.length === 1 ? roleArns[0]! : [...roleArns]}},
+      Principal: {AWS: `arn:aws:iam::${accountId}:root`},
+      Sid: 'PlatformRoleAssumesRole',
+    },
+  ])
 }
 
 /** Deny any request to a bucket that does not use TLS. */

@@ -11,15 +11,18 @@ import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
 import {stackBackend} from './backend.ts'
 import {stackBuilder} from './builders.ts'
 import {
+  buildBootstrapStackModel,
   buildClientStackModel,
   buildPlatformStackModel,
-  type ClientStackModel,
-  type PlatformStackModel,
+  type StackKind,
+  type StackModel,
 } from './model.ts'
 
 export interface SynthesizedStack {
   id: string
-  kind: 'client' | 'platform'
+  kind: StackKind
+  /** The client a client or bootstrap stack belongs to. */
+  client?: string
   dir: string
   file: string
   resources: number
@@ -30,6 +33,8 @@ export interface SynthesisOptions {
   outDir?: string
   /** Also build the platform stack (default true). */
   includePlatform?: boolean
+  /** Also build the bootstrap stack of each selected client that has an account (default true). */
+  includeBootstrap?: boolean
   /** The whole registry, for the platform stack (default: loaded from the workspace). */
   allClients?: readonly ClientManifest[]
 }
@@ -37,7 +42,7 @@ export interface SynthesisOptions {
 /** One stack to build: validated and modelled, not built yet. `run()` builds it and writes its file. */
 export interface StackJob {
   id: string
-  kind: 'client' | 'platform'
+  kind: StackKind
   file: string
   run(): Promise<SynthesizedStack>
 }
@@ -75,6 +80,8 @@ export async function synthesizeStacks(
 /** The stacks to build, how many may run at once, and what to call when done with them. */
 export interface SynthesisPlan {
   jobs: StackJob[]
+  /** The folder holding every stack folder (<outDir>/stacks). */
+  stacksDir: string
   concurrency: number
   close(): Promise<void>
 }
@@ -91,7 +98,11 @@ export async function prepareStacks(
 ): Promise<SynthesisPlan> {
   const includePlatform = options.includePlatform ?? true
   const allClients = includePlatform ? (options.allClients ?? (await loadRegistry(workspace)).clients) : clients
-  const problems = [...clients.flatMap((client) => clientRuleProblems(workspace, client)), ...fleetProblems(clients)]
+  const problems = [
+    ...clients.flatMap((client) => clientRuleProblems(workspace, client)),
+    ...fleetProblems(clients),
+    ...(includePlatform ? accountEmailProblems(workspace, allClients) : []),
+  ]
   if (problems.length > 0)
     throw problemsError('Cannot synthesize these clients:', problems, ['Fix the manifests named above.'])
   const missing = includePlatform ? clients.filter((client) => !allClients.some((other) => other.id === client.id)) : []
@@ -100,22 +111,27 @@ export async function prepareStacks(
 
   const paths = workspacePaths(workspace.root)
   const outDir = resolve(options.outDir ?? paths.out)
-  // cdktf's App creates its outdir without parents; make the whole path, and say which folder failed.
-  await mkdir(outDir, {recursive: true}).catch((error: NodeJS.ErrnoException) => {
+  // cdktf's App creates its outdir without parents, and each App checks for and creates outdir/stacks
+  // (exists, then mkdir: two worker threads starting at once race on it): make the whole path first,
+  // and say which folder failed.
+  await mkdir(join(outDir, 'stacks'), {recursive: true}).catch((error: NodeJS.ErrnoException) => {
     throw usageError(`--out ${options.outDir ?? outDir}: cannot create the folder (${error.code})`, {
       code: 'UNWRITABLE_OUT',
     })
   })
-  const models: (ClientStackModel | PlatformStackModel)[] = clients.map((client) =>
-    buildClientStackModel({client, config: workspace.config, tier: workspace.tiers[client.tier]!}),
-  )
-  if (includePlatform) models.push(buildPlatformStackModel(workspace.config, allClients))
+  const {config, tiers} = workspace
+  const models: StackModel[] = clients.flatMap((client): StackModel[] => [
+    ...(options.includeBootstrap !== false && client.accountId ? [buildBootstrapStackModel(config, client)] : []),
+    buildClientStackModel({client, config, tier: tiers[client.tier]!}),
+  ])
+  if (includePlatform) models.push(buildPlatformStackModel(config, allClients, tiers))
 
   const builder = await stackBuilder(models.length)
   const jobs = models.map((model): StackJob => {
     const dir = join(outDir, 'stacks', model.id)
     const file = join(dir, STACK_FILE)
     const backend = stackBackend(workspace.config, model.id, {stackDir: dir, stateDir: paths.state})
+    const client = model.kind === 'client' ? model.id : model.kind === 'bootstrap' ? model.clientId : undefined
     return {
       file,
       id: model.id,
@@ -124,11 +140,27 @@ export async function prepareStacks(
         const {json, resources} = await builder.build(model, backend, outDir)
         await mkdir(dir, {recursive: true})
         await writeIfChanged(file, json)
-        return {dir, file, id: model.id, kind: model.kind, resources}
+        return {dir, file, id: model.id, kind: model.kind, resources, ...(client ? {client} : {})}
       },
     }
   })
-  return {close: () => builder.close(), concurrency: builder.concurrency, jobs}
+  return {close: () => builder.close(), concurrency: builder.concurrency, jobs, stacksDir: join(outDir, 'stacks')}
+}
+
+/**
+ * The platform stack creates the accounts of clients that have none, each with a root email made
+ * from `accounts.rootEmailTemplate`: without the template there is no address to give them.
+ */
+function accountEmailProblems(workspace: Workspace, clients: readonly ClientManifest[]) {
+  const waiting = clients.filter((client) => client.accountId === null && client.status !== 'offboarded')
+  if (waiting.length === 0 || workspace.config.accounts.rootEmailTemplate) return []
+  return [
+    {
+      field: 'accounts.rootEmailTemplate',
+      file: 'seiketsu.yaml',
+      message: `the platform stack creates the AWS accounts of ${waiting.map((client) => client.id).join(', ')} and needs a platform-owned root email for each: set accounts.rootEmailTemplate, e.g. aws+{client}@ops.example.com (never a client's own address)`,
+    },
+  ]
 }
 
 /**

@@ -149,7 +149,10 @@ async function synthesize(
   options.notify?.(`Synthesizing ${count} stack(s)…`)
   // cdktf and the provider bindings are heavy: loaded only when there is something to build.
   const {synthesizeStacks} = await import('../stacks/synth.ts')
-  const written = await synthesizeStacks(workspace, clients, {includePlatform: options.platform ?? false})
+  // Bootstrap stacks are synthesized with their clients; planning them in order comes with the fleet order.
+  const written = (await synthesizeStacks(workspace, clients, {includePlatform: options.platform ?? false})).filter(
+    (stack) => stack.kind !== 'bootstrap',
+  )
   return written.map(({dir, file, id, kind}) => ({dir, file, id, kind}))
 }
 

@@ -9,7 +9,7 @@ import {TerraformProcesses, type TerraformOutcome} from './processes.ts'
 /** One synthesized stack: what terraform runs in. */
 export interface TerraformStack {
   id: string
-  kind: 'client' | 'platform'
+  kind: 'client' | 'bootstrap' | 'platform'
   /** Absolute folder holding cdk.tf.json (terraform's working directory). */
   dir: string
   /** Absolute path of cdk.tf.json. */

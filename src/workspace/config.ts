@@ -71,6 +71,74 @@ const TokensSchema = z
   })
   .default({clockSkew: '60s', jwksCacheTtl: '10m'})
 
+/** Organizations accounts the platform creates, and how the platform reaches client accounts it did not create. */
+const AccountsSchema = z
+  .strictObject({
+    // A platform-owned mailbox per account: a client's own address may already own an AWS account, and
+    // whoever reads the root mailbox can reset the root password of an account the platform operates.
+    rootEmailTemplate: z
+      .string()
+      .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, {
+        error: 'an email address with {client} in it, such as aws+{client}@ops.example.com',
+      })
+      .refine((template) => template.includes('{client}'), {
+        error: 'must contain {client}: every account needs a root email of its own',
+      })
+      .optional(),
+    // The role the management account assumes in a client account to apply its bootstrap stack:
+    // Organizations creates it in the accounts the platform creates; name another for existing accounts.
+    bootstrapRole: z
+      .string()
+      .regex(/^[\w+=,.@-]{1,64}$/, {error: 'an IAM role name'})
+      .default('OrganizationAccountAccessRole'),
+  })
+  .default({bootstrapRole: 'OrganizationAccountAccessRole'})
+
+/** Where each client's alarms go: one on-call destination for the whole platform. */
+const AlertsSchema = z
+  .strictObject({
+    email: z.email({error: 'an email address such as oncall@ops.example.com'}).optional(),
+    https: z
+      .url({error: 'an https:// URL (PagerDuty, Opsgenie… SNS integration endpoint)', protocol: /^https$/})
+      .optional(),
+  })
+  .refine((alerts) => !(alerts.email && alerts.https), {error: 'name one on-call destination: email or https'})
+  .default({})
+
+/** DNS: the platform's domain in Route 53 (a zone the platform stack creates, or an existing one). */
+const DnsSchema = z
+  .strictObject({
+    // An existing public hosted zone for `domain` in the management account; without it the platform creates one.
+    zoneId: z
+      .string()
+      .regex(/^Z[A-Z0-9]{1,31}$/, {error: 'a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ'})
+      .optional(),
+  })
+  .default({})
+
+/** The voice-agent image every client runs, pinned by digest (a tag can move under a running fleet). */
+const ImageSchema = z
+  .strictObject({
+    digest: z
+      .string()
+      .regex(/^sha256:[a-f0-9]{64}$/, {error: 'an image digest such as sha256:<64 hex digits>'})
+      .optional(),
+  })
+  .default({})
+
+/** The one-off task that creates the app's database user (psql from this image). */
+const DatabaseSetupSchema = z
+  .strictObject({image: z.string().min(1).default('public.ecr.aws/docker/library/postgres:16-alpine')})
+  .default({image: 'public.ecr.aws/docker/library/postgres:16-alpine'})
+
+const StorageSchema = z
+  .strictObject({
+    // account-scoped: <platform>-<client>-<account>-data (bucket names are global: the account id keeps them
+    // unguessable and unclaimable). legacy: <platform>-<client>-data, what workspaces made before it used.
+    bucketNames: z.enum(['account-scoped', 'legacy'], {error: "'account-scoped' or 'legacy'"}).default('legacy'),
+  })
+  .default({bucketNames: 'legacy'})
+
 export const WorkspaceConfigSchema = z
   .strictObject({
     version: z.literal(1, {error: 'this seiketsu reads workspace version 1'}),
@@ -117,10 +185,22 @@ export const WorkspaceConfigSchema = z
     tiers: z.record(z.string(), z.unknown()).default({}),
     keys: KeysSchema,
     tokens: TokensSchema,
+    accounts: AccountsSchema,
+    alerts: AlertsSchema,
+    dns: DnsSchema,
+    image: ImageSchema,
+    databaseSetup: DatabaseSetupSchema,
+    storage: StorageSchema,
   })
   .superRefine((config, ctx) => {
     if (config.region === config.drRegion)
       ctx.addIssue({code: 'custom', path: ['drRegion'], message: 'must differ from region'})
+    if (config.dns.zoneId && !config.domain)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dns', 'zoneId'],
+        message: 'needs `domain`: the zone is the zone of that domain',
+      })
     if (Object.keys(config.residencies).length === 0)
       ctx.addIssue({code: 'custom', path: ['residencies'], message: 'define at least one residency'})
     for (const pool of config.network.pools) {

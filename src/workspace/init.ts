@@ -16,7 +16,47 @@ export interface WorkspaceSettings {
   region: string
   drRegion: string
   state: {backend: 'local'} | {backend: 's3'; bucket: string; region: string; keyPrefix: string}
+  /** Each client API's parent domain (`domain`). */
+  domain?: string
+  /** Root email of the accounts the platform creates (`accounts.rootEmailTemplate`, with {client}). */
+  accountEmailTemplate?: string
+  /** The on-call address alarms and budget alerts go to (`alerts.email`). */
+  alertsEmail?: string
+  /** The voice-agent image digest every client runs (`image.digest`). */
+  imageDigest?: string
 }
+
+/**
+ * The optional settings: their path in seiketsu.yaml, and the commented-out lines of the template
+ * that show them (a value given at init replaces those lines, so the file keeps its layout). Values
+ * are written as JSON strings (valid YAML): no value can add a line of its own.
+ */
+const OPTIONAL_SETTINGS = [
+  ['domain', ['domain'], /^# domain: .*$/m, (value: string) => `domain: ${JSON.stringify(value)}`],
+  [
+    'accountEmailTemplate',
+    ['accounts', 'rootEmailTemplate'],
+    /^ {2}# rootEmailTemplate: .*$/m,
+    (value: string) => `  rootEmailTemplate: ${JSON.stringify(value)}`,
+  ],
+  [
+    'alertsEmail',
+    ['alerts', 'email'],
+    /^# alerts:\n# {3}email: .*$/m,
+    (value: string) => `alerts:\n  email: ${JSON.stringify(value)}`,
+  ],
+  [
+    'imageDigest',
+    ['image', 'digest'],
+    /^# image:\n# {3}digest: .*$/m,
+    (value: string) => `image:\n  digest: ${JSON.stringify(value)}`,
+  ],
+] as const satisfies readonly (readonly [
+  keyof WorkspaceSettings,
+  readonly string[],
+  RegExp,
+  (value: string) => string,
+])[]
 
 export interface InitResult {
   root: string
@@ -42,7 +82,12 @@ export function renderWorkspaceConfig(template: string, settings: WorkspaceSetti
     region: settings.region,
     state,
   }
-  return template.replaceAll(/{{(\w+)}}/g, (_, key: string) => values[key] ?? '')
+  let text = template.replaceAll(/{{(\w+)}}/g, (_, key: string) => values[key] ?? '')
+  for (const [key, , commented, line] of OPTIONAL_SETTINGS) {
+    const value = settings[key]
+    if (typeof value === 'string') text = text.replace(commented, line(value))
+  }
+  return text
 }
 
 /**
@@ -109,6 +154,7 @@ async function updatedConfigText(
   document.set('drRegion', settings.drRegion)
   if (explicit.platform) document.set('platform', settings.platform)
   if (explicit.state) document.set('state', document.createNode(settings.state))
+  for (const [key, path] of OPTIONAL_SETTINGS) if (settings[key] !== undefined) document.setIn(path, settings[key])
   return document.toString()
 }
 

@@ -37,6 +37,22 @@ describe('fleet rules', () => {
     ).to.deep.equal([])
   })
 
+  it("find each client's monthly budget in its own stack or in the platform stack, on its linked account (SKT-OBS-005)", async () => {
+    const {report} = await auditFixture(join(auditFixtures, 'budgets'))
+    expect(report.stacks.find((stack) => stack.id.endsWith('platform'))).to.include({kind: 'platform'})
+    const budgets = report.findings
+      .filter((finding) => finding.ruleId === 'SKT-OBS-005')
+      .map((finding) => `${finding.client}: ${finding.message}`)
+    expect(budgets).to.deep.equal([
+      'beta: aws_budgets_budget.budget-beta: limit is 5000 USD; the silver tier sets 1000',
+      'epsilon: aws_budgets_budget.budget-epsilon: the budget alerts no one',
+      "zeta: no monthly cost budget for the client's account, neither in its stack nor in the platform stack",
+    ])
+    // Alone, a client stack cannot show that the platform keeps no budget for it: only the payer's stack can.
+    const alone = await auditFixture(join(auditFixtures, 'budgets', 'acme'))
+    expect(alone.report.findings.filter((finding) => finding.ruleId === 'SKT-OBS-005')).to.deep.equal([])
+  })
+
   describe('on a workspace of three clients', () => {
     let workspace: Workspace
     before(async () => {

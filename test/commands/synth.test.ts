@@ -32,15 +32,22 @@ describe('seiketsu synth', () => {
     const json = parseJson<SynthResult>(result)
     expect(Object.keys(json)).to.deep.equal(['stacks', 'warnings'])
     expect(json.stacks.map((stack) => [stack.id, stack.kind])).to.deep.equal([
+      ['acme/bootstrap', 'bootstrap'],
       ['acme', 'client'],
       ['bayview', 'client'],
       ['platform', 'platform'],
     ])
     for (const stack of json.stacks) {
-      expect(stack).to.have.all.keys('file', 'id', 'kind', 'resources')
-      expect(stack.file).to.equal(join(workspace.root, 'cdktf.out', 'stacks', stack.id, 'cdk.tf.json'))
+      expect(stack).to.have.all.keys(
+        'file',
+        'id',
+        'kind',
+        'resources',
+        ...(stack.kind === 'platform' ? [] : ['client']),
+      )
+      expect(stack.file).to.equal(join(workspace.root, 'cdktf.out', 'stacks', ...stack.id.split('/'), 'cdk.tf.json'))
       expect(await exists(stack.file), stack.file).to.equal(true)
-      expect(stack.resources).to.be.greaterThan(10)
+      expect(stack.resources).to.be.greaterThan(stack.kind === 'bootstrap' ? 3 : 10)
     }
   })
 

@@ -26,6 +26,14 @@ export type QueryHandler = (
   call: AwsCall,
 ) => {status?: number; xml: string} | Promise<{status?: number; xml: string}>
 
+/** A REST-XML operation (Route 53): its method, a path pattern, and the XML it answers. */
+export interface RestHandler {
+  operation: string
+  method: string
+  path: RegExp
+  handle(url: URL, call: AwsCall): {status?: number; xml: string} | Promise<{status?: number; xml: string}>
+}
+
 export interface LoopbackService {
   url: string
   calls: AwsCall[]
@@ -133,10 +141,22 @@ export async function startQueryService(handlers: Record<string, QueryHandler>):
 export async function startAwsLoopback(services: {
   json?: Record<string, Record<string, JsonHandler>>
   query?: Record<string, QueryHandler>
+  /** REST services (Route 53): by method and path, tried before the query protocol. */
+  rest?: RestHandler[]
 }): Promise<LoopbackService> {
   const calls: AwsCall[] = []
   const server = createServer(async (request, response) => {
     const text = await readBody(request)
+    const url = new URL(request.url ?? '/', 'http://loopback')
+    const rest = services.rest?.find((handler) => handler.method === request.method && handler.path.test(url.pathname))
+    if (rest) {
+      const call = {body: {}, headers: request.headers, operation: rest.operation, service: 'rest'}
+      calls.push(call)
+      const reply = await rest.handle(url, call)
+      response.writeHead(reply.status ?? 200, {'content-type': 'text/xml'})
+      response.end(reply.xml)
+      return
+    }
     const target = request.headers['x-amz-target']
     if (typeof target === 'string') {
       const [prefix = '', operation = ''] = target.split('.')

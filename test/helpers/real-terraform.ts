@@ -113,7 +113,9 @@ export interface AwsStub extends LoopbackService {
  * management account for the base credentials), and Organizations describes one organization. With
  * that, the provider configures itself (assume_role, allowed_account_ids) and plans offline.
  */
-export async function startAwsStub(options: {trustedServices?: string[]} = {}): Promise<AwsStub> {
+export async function startAwsStub(
+  options: {trustedServices?: string[]; zones?: {id: string; name: string}[]} = {},
+): Promise<AwsStub> {
   const assumed: AwsStub['assumed'] = []
   const trustedServices = [...(options.trustedServices ?? ['cloudtrail.amazonaws.com'])]
   const accountOf = (call: AwsCall) =>
@@ -129,7 +131,58 @@ export async function startAwsStub(options: {trustedServices?: string[]} = {}): 
   }
   const stsXml = (operation: string, result: string) =>
     `<${operation}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><${operation}Result>${result}</${operation}Result><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata></${operation}Response>`
+  const zones = (options.zones ?? []).map((zone) => ({...zone, name: zone.name.replace(/\.?$/, '.')}))
+  const route53 = (operation: string, body: string) =>
+    `<?xml version="1.0" encoding="UTF-8"?><${operation}Response xmlns="https://route53.amazonaws.com/doc/2013-04-01/">${body}</${operation}Response>`
+  const zoneXml = (zone: {id: string; name: string}) =>
+    `<HostedZone><Id>/hostedzone/${zone.id}</Id><Name>${zone.name}</Name><CallerReference>stub</CallerReference><Config><PrivateZone>false</PrivateZone></Config><ResourceRecordSetCount>2</ResourceRecordSetCount></HostedZone>`
   const service = await startAwsLoopback({
+    rest: [
+      {
+        handle: () => ({
+          xml: route53(
+            'ListHostedZones',
+            `<HostedZones>${zones.map(zoneXml).join('')}</HostedZones><IsTruncated>false</IsTruncated><MaxItems>100</MaxItems><Marker></Marker>`,
+          ),
+        }),
+        method: 'GET',
+        operation: 'ListHostedZones',
+        path: /^\/2013-04-01\/hostedzone$/,
+      },
+      {
+        handle: (url) => {
+          const zone = zones.find((candidate) => url.pathname.endsWith(`/${candidate.id}`))
+          if (!zone)
+            return {
+              status: 404,
+              xml: `<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>NoSuchHostedZone</Code><Message>No hosted zone found</Message></Error><RequestId>stub</RequestId></ErrorResponse>`,
+            }
+          return {
+            xml: route53(
+              'GetHostedZone',
+              `${zoneXml(zone)}<DelegationSet><NameServers><NameServer>ns-1.awsdns-01.org</NameServer><NameServer>ns-2.awsdns-02.net</NameServer></NameServers></DelegationSet>`,
+            ),
+          }
+        },
+        method: 'GET',
+        operation: 'GetHostedZone',
+        path: /^\/2013-04-01\/hostedzone\/[^/]+$/,
+      },
+      {
+        handle: (url) => {
+          const id = url.pathname.split('/').pop()
+          return {
+            xml: route53(
+              'ListTagsForResource',
+              `<ResourceTagSet><ResourceType>hostedzone</ResourceType><ResourceId>${id}</ResourceId><Tags></Tags></ResourceTagSet>`,
+            ),
+          }
+        },
+        method: 'GET',
+        operation: 'ListTagsForResource',
+        path: /^\/2013-04-01\/tags\/hostedzone\/[^/]+$/,
+      },
+    ],
     json: {
       AWSOrganizationsV20161128: {
         DescribeOrganization: () => ({body: {Organization: organization}}),
@@ -212,6 +265,7 @@ export function realTerraformEnv(options: {
     AWS_ACCESS_KEY_ID: 'AKIASTUBBASEKEY00000',
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL_ORGANIZATIONS: options.stub.url,
+    AWS_ENDPOINT_URL_ROUTE_53: options.stub.url,
     AWS_ENDPOINT_URL_STS: options.stub.url,
     AWS_REGION: 'us-east-1',
     AWS_SECRET_ACCESS_KEY: 'stub-base-secret',

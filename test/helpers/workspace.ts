@@ -7,6 +7,7 @@ import {loadWorkspace, type Workspace} from '../../src/workspace/workspace.ts'
 import {makeTempDir} from './cli.ts'
 
 export const DEFAULT_SETTINGS: WorkspaceSettings = {
+  accountEmailTemplate: 'aws+{client}@seiketsu.example',
   drRegion: 'us-west-2',
   managementAccountId: '111111111111',
   platform: 'seiketsu',

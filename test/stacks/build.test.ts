@@ -39,7 +39,7 @@ describe('stack building', () => {
       stacks.push(
         new PlatformStack(
           new App({outdir, skipValidation: true}),
-          buildPlatformStackModel(workspace.config, registry.clients),
+          buildPlatformStackModel(workspace.config, registry.clients, workspace.tiers),
           backend,
         ),
       )

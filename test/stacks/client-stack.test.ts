@@ -12,6 +12,7 @@ import {
   policiesOf,
   readStack,
   resourceOf,
+  rolePolicyStatements,
   resourcesOf,
   statementsOf,
   type StackDocument,
@@ -23,6 +24,7 @@ describe('client stack baseline', () => {
   let acme: StackDocument
   let bayview: StackDocument
   let dunmore: StackDocument
+  let cascade: StackDocument
 
   before(async () => {
     workspace = await makeFleetWorkspace()
@@ -32,6 +34,7 @@ describe('client stack baseline', () => {
     acme = await readStack(file('acme'))
     bayview = await readStack(file('bayview'))
     dunmore = await readStack(file('dunmore'))
+    cascade = await readStack(file('cascade'))
   })
   after(() => removeDir(workspace.root))
 
@@ -244,7 +247,7 @@ describe('client stack baseline', () => {
     it('drops invalid headers, protects against deletion and writes access logs', () => {
       const alb = resourceOf(acme, 'aws_lb', 'edge_load_balancer')
       expect(alb).to.deep.include({
-        access_logs: {bucket: 'seiketsu-acme-alb-logs', enabled: true, prefix: 'alb'},
+        access_logs: {bucket: 'seiketsu-acme-222222222222-alb-logs', enabled: true, prefix: 'alb'},
         drop_invalid_header_fields: true,
         enable_deletion_protection: true,
         internal: false,
@@ -258,7 +261,7 @@ describe('client stack baseline', () => {
       expect(policy.find((s) => s.Sid === 'ElasticLoadBalancingWritesAccessLogs')).to.deep.include({
         Action: 's3:PutObject',
         Principal: {AWS: 'arn:aws:iam::127311923021:root'},
-        Resource: 'arn:aws:s3:::seiketsu-acme-alb-logs/alb/AWSLogs/222222222222/*',
+        Resource: 'arn:aws:s3:::seiketsu-acme-222222222222-alb-logs/alb/AWSLogs/222222222222/*',
       })
       const encryption = resourceOf(
         acme,
@@ -415,6 +418,7 @@ describe('client stack baseline', () => {
       expect(
         resourceOf(acme, 'aws_db_instance_automated_backups_replication', 'database_backup_replication'),
       ).to.deep.equal({
+        depends_on: ['aws_db_instance.database_instance'],
         kms_key_id: '${aws_kms_key.keys_backup_key.arn}',
         provider: 'aws.dr',
         retention_period: 30,
@@ -455,7 +459,7 @@ describe('client stack baseline', () => {
         sse_algorithm: 'aws:kms',
       })
       expect(resourceOf(acme, 'aws_s3_bucket', 'storage_disaster_recovery_bucket')).to.include({
-        bucket: 'seiketsu-acme-data-dr',
+        bucket: 'seiketsu-acme-222222222222-data-dr',
         provider: 'aws.dr',
       })
     })
@@ -534,7 +538,9 @@ describe('client stack baseline', () => {
         '/seiketsu/acme/app',
         '/seiketsu/acme/vpc-flow-logs',
         '/seiketsu/acme/redis-slow-log',
+        '/seiketsu/acme/db-setup',
         '/aws/rds/instance/seiketsu-acme-db/postgresql',
+        '/aws/ecs/containerinsights/seiketsu-acme/performance',
       ])
       for (const group of groups)
         expect(group).to.include({kms_key_id: '${aws_kms_key.keys_key.arn}', retention_in_days: 365})
@@ -550,12 +556,21 @@ describe('client stack baseline', () => {
       expect(unhealthy.alarm_actions).to.deep.equal(['${aws_sns_topic.observability_alarm_topic.arn}'])
     })
 
-    it('sets a monthly budget from the tier with alerts to the topic', () => {
-      const budget = resourceOf(acme, 'aws_budgets_budget', 'observability_budget')
-      expect(budget).to.include({budget_type: 'COST', limit_amount: '1000', limit_unit: 'USD', time_unit: 'MONTHLY'})
-      expect(budget.notification).to.have.length(3)
-      for (const notification of budget.notification)
-        expect(notification.subscriber_sns_topic_arns).to.deep.equal(['${aws_sns_topic.observability_alarm_topic.arn}'])
+    it('keeps no budget in the client account (the platform stack holds it) and forgets the one it once declared', () => {
+      expect(acme.resource).not.to.have.property('aws_budgets_budget')
+      expect(acme.removed).to.deep.include({
+        from: 'aws_budgets_budget.observability_budget',
+        lifecycle: {destroy: false},
+      })
+      // Only CloudWatch publishes to the client topic now.
+      const [publish] = statementsOf(
+        resourceOf(acme, 'aws_sns_topic_policy', 'observability_alarm_topic_policy').policy,
+      )
+      expect(publish!.Principal).to.deep.equal({Service: 'cloudwatch.amazonaws.com'})
+    })
+
+    it('subscribes nobody to the alarm topic until seiketsu.yaml names an on-call destination', () => {
+      expect(acme.resource).not.to.have.property('aws_sns_topic_subscription')
     })
   })
 
@@ -565,20 +580,79 @@ describe('client stack baseline', () => {
       expect(roles.iam_admin!.name).to.equal('SeiketsuClientAdmin')
       expect(roles.iam_app!.name).to.equal('SeiketsuClientApp')
       expect(roles.iam_read_only!.name).to.equal('SeiketsuClientReadOnly')
-      expect(statementsOf(roles.iam_admin!.assume_role_policy)[0]!.Principal).to.deep.equal({
-        AWS: ['arn:aws:iam::111111111111:role/SeiketsuPlatformAdmin'],
+      // The management account's root, narrowed to one platform role: IAM accepts it before that role exists.
+      expect(statementsOf(roles.iam_admin!.assume_role_policy)[0]).to.deep.include({
+        Condition: {ArnEquals: {'aws:PrincipalArn': 'arn:aws:iam::111111111111:role/SeiketsuPlatformAdmin'}},
+        Principal: {AWS: 'arn:aws:iam::111111111111:root'},
       })
-      expect(statementsOf(roles.iam_read_only!.assume_role_policy)[0]!.Principal).to.deep.equal({
-        AWS: ['arn:aws:iam::111111111111:role/SeiketsuMonitoring'],
+      expect(statementsOf(roles.iam_read_only!.assume_role_policy)[0]).to.deep.include({
+        Condition: {ArnEquals: {'aws:PrincipalArn': 'arn:aws:iam::111111111111:role/SeiketsuMonitoring'}},
+        Principal: {AWS: 'arn:aws:iam::111111111111:root'},
       })
     })
 
+    it("keeps each role's policies in aws_iam_role_policy resources, made exclusive, never the deprecated inline_policy", () => {
+      for (const [name, role] of Object.entries(resourcesOf(acme, 'aws_iam_role'))) {
+        expect(role, name).not.to.have.property('inline_policy')
+        const exclusive = listOf(acme, 'aws_iam_role_policies_exclusive').find(
+          (resource) => resource.role_name === `\${aws_iam_role.${name}.name}`,
+        )
+        const policies = listOf(acme, 'aws_iam_role_policy').filter(
+          (policy) => policy.role === `\${aws_iam_role.${name}.name}`,
+        )
+        expect(exclusive, name).to.be.an('object')
+        expect([...exclusive!.policy_names].sort(), name).to.deep.equal(policies.map((policy) => policy.name).sort())
+      }
+      // Same policy names as the inline policies of earlier versions: PutRolePolicy overwrites them in place.
+      expect(
+        listOf(acme, 'aws_iam_role_policy')
+          .filter((policy) => policy.role === '${aws_iam_role.iam_admin.name}')
+          .map((policy) => policy.name)
+          .sort(),
+      ).to.deep.equal(['operate', 'read'])
+    })
+
     it('keeps the JWT signing keys (private keys) out of the app role: verifying tokens needs only the JWKS', () => {
-      const app = resourcesOf(acme, 'aws_iam_role').iam_app!
-      const readable = app.inline_policy.flatMap((policy: {policy: string}) =>
-        statementsOf(policy.policy).flatMap((statement) => asList(statement.Resource)),
+      const readable = rolePolicyStatements(acme, 'aws_iam_role.iam_app').flatMap((statement) =>
+        asList(statement.Resource),
       )
+      expect(readable.length).to.be.greaterThan(0)
       expect(readable.some((resource: string) => resource.includes('jwt_signing_keys'))).to.equal(false)
+    })
+
+    it('lets the app connect as its database user to the primary and to every replica, by resource id', () => {
+      const connect = (doc: StackDocument) =>
+        rolePolicyStatements(doc, 'aws_iam_role.iam_app').find(
+          (statement) => statement.Sid === 'ConnectToDatabaseWithIam',
+        )!
+      expect(connect(acme).Resource).to.equal(
+        'arn:aws:rds-db:us-east-1:222222222222:dbuser:${aws_db_instance.database_instance.resource_id}/app',
+      )
+      // Gold has a read replica: the app may reach it too, or the replica would cost money and serve nothing.
+      expect(connect(cascade).Resource).to.deep.equal([
+        'arn:aws:rds-db:us-east-1:444444444444:dbuser:${aws_db_instance.database_instance.resource_id}/app',
+        'arn:aws:rds-db:us-east-1:444444444444:dbuser:${aws_db_instance.database_replica1.resource_id}/app',
+      ])
+      const [container] = JSON.parse(
+        resourceOf(cascade, 'aws_ecs_task_definition', 'app_task_definition').container_definitions,
+      )
+      expect(container.environment).to.deep.include({
+        name: 'DATABASE_READ_HOSTS',
+        value: '${aws_db_instance.database_replica1.address}',
+      })
+    })
+
+    it('lets the app into Redis as its IAM-authenticated cache user only', () => {
+      const cache = rolePolicyStatements(acme, 'aws_iam_role.iam_app').find(
+        (statement) => statement.Sid === 'ConnectToCacheWithIam',
+      )!
+      expect(cache).to.deep.include({
+        Action: 'elasticache:Connect',
+        Resource: [
+          '${aws_elasticache_replication_group.cache_replication_group.arn}',
+          '${aws_elasticache_user.cache_app_user.arn}',
+        ],
+      })
     })
 
     it('uses no wildcard action anywhere and names a resource in every allow of every role', () => {
@@ -594,8 +668,8 @@ describe('client stack baseline', () => {
         for (const statement of statements) {
           const resources = asList(statement.Resource)
           expect(resources.length, `${where} ${statement.Sid}`).to.be.greaterThan(0)
-          // ecr:GetAuthorizationToken is the one action AWS accepts only on "*".
-          if (statement.Action !== 'ecr:GetAuthorizationToken')
+          // ecr:GetAuthorizationToken and logs:DescribeLogGroups are actions AWS accepts only on "*".
+          if (!['ecr:GetAuthorizationToken', 'logs:DescribeLogGroups'].includes(String(statement.Action)))
             expect(resources, `${where} ${statement.Sid}`).not.to.include('*')
         }
       }

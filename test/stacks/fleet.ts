@@ -1,4 +1,5 @@
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
+import type {WorkspaceSettings} from '../../src/workspace/init.ts'
 import type {Workspace} from '../../src/workspace/workspace.ts'
 
 /**
@@ -12,8 +13,9 @@ export const FLEET = {
   silver: 'acme',
 } as const
 
-export async function makeFleetWorkspace(): Promise<Workspace> {
+export async function makeFleetWorkspace(settings: Partial<WorkspaceSettings> = {}): Promise<Workspace> {
   return makeWorkspace({
+    settings,
     clients: [
       draftClient('acme', {accountId: '222222222222', tier: 'silver'}),
       draftClient('bayview', {

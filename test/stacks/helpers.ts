@@ -13,6 +13,9 @@ export interface StackDocument {
   terraform: ResourceConfig
   variable?: Record<string, ResourceConfig>
   output?: Record<string, ResourceConfig>
+  /** `removed` blocks: what terraform forgets instead of destroying. */
+  removed?: ResourceConfig[]
+  import?: ResourceConfig[]
 }
 
 export async function readStack(file: string): Promise<StackDocument> {
@@ -60,15 +63,19 @@ export const asList = <T>(value: T | T[] | undefined): T[] =>
 /** Every IAM policy document in a stack: role trust and inline policies, key, bucket and topic policies. */
 export function policiesOf(doc: StackDocument): {where: string; statements: Statement[]}[] {
   const policies: {where: string; statements: Statement[]}[] = []
-  for (const [name, role] of Object.entries(resourcesOf(doc, 'aws_iam_role'))) {
+  for (const [name, role] of Object.entries(resourcesOf(doc, 'aws_iam_role')))
     policies.push({statements: statementsOf(role.assume_role_policy), where: `aws_iam_role.${name} trust`})
-    for (const inline of role.inline_policy ?? [])
-      policies.push({statements: statementsOf(inline.policy), where: `aws_iam_role.${name} ${inline.name}`})
-  }
-  for (const type of ['aws_kms_key', 'aws_s3_bucket_policy', 'aws_sns_topic_policy'])
+  for (const type of ['aws_iam_role_policy', 'aws_kms_key', 'aws_s3_bucket_policy', 'aws_sns_topic_policy'])
     for (const [name, config] of Object.entries(resourcesOf(doc, type)))
       policies.push({statements: statementsOf(config.policy), where: `${type}.${name}`})
   return policies
+}
+
+/** The statements of a role's inline policies (aws_iam_role_policy resources naming the role). */
+export function rolePolicyStatements(doc: StackDocument, roleAddress: string): Statement[] {
+  return listOf(doc, 'aws_iam_role_policy')
+    .filter((policy) => policy.role === `\${${roleAddress}.name}`)
+    .flatMap((policy) => statementsOf(policy.policy))
 }
 
 /** Every string anywhere in a value, recursively. */

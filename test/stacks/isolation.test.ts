@@ -25,7 +25,8 @@ const NAME_ATTRIBUTES = new Set([
 function namesIn(doc: StackDocument): Set<string> {
   const names = new Set<string>()
   for (const [type, byName] of Object.entries(doc.resource))
-    for (const config of Object.values(byName))
+    // An inline policy's name is the name of one policy of its role, not a name in the account.
+    for (const config of type === 'aws_iam_role_policy' ? [] : Object.values(byName))
       for (const [key, value] of Object.entries(config)) {
         const naming = NAME_ATTRIBUTES.has(key) || (type === 'aws_ecs_task_definition' && key === 'family')
         if (naming && typeof value === 'string' && !value.startsWith('${')) names.add(value)

@@ -120,12 +120,16 @@ describe('stack model', () => {
   })
 
   it('has the platform create accounts only for active clients without one, sorted by id', () => {
-    const platform = buildPlatformStackModel(config, [
-      client({accountId: null, id: 'zeta'}),
-      client({id: 'acme'}),
-      client({accountId: null, id: 'gone', status: 'offboarded'}),
-      client({accountId: null, id: 'beta', status: 'suspended'}),
-    ])
+    const platform = buildPlatformStackModel(
+      config,
+      [
+        client({accountId: null, id: 'zeta'}),
+        client({id: 'acme'}),
+        client({accountId: null, id: 'gone', status: 'offboarded'}),
+        client({accountId: null, id: 'beta', status: 'suspended'}),
+      ],
+      tiers,
+    )
     expect(platform.clients.map((entry) => [entry.id, entry.accountId, Boolean(entry.newAccount)])).to.deep.equal([
       ['acme', '222222222222', false],
       ['beta', null, true],

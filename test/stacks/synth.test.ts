@@ -32,20 +32,23 @@ describe('synthesizeStacks', () => {
   })
   after(() => Promise.all(cleanup.map((dir) => removeDir(dir))))
 
-  it('writes cdktf.out/stacks/<id>/cdk.tf.json for the selected clients and the platform, and nothing else', async () => {
+  it('writes cdktf.out/stacks/<id>/cdk.tf.json (and <id>/bootstrap/) for the selected clients and the platform, and nothing else', async () => {
     const registry = await loadRegistry(workspace)
     const stacks = await synthesizeStacks(workspace, registry.select(['acme']))
     const out = workspacePaths(workspace.root).out
-    expect(stacks.map(({id, kind}) => ({id, kind}))).to.deep.equal([
-      {id: 'acme', kind: 'client'},
-      {id: 'platform', kind: 'platform'},
+    expect(stacks.map(({client, id, kind}) => ({client, id, kind}))).to.deep.equal([
+      {client: 'acme', id: 'acme/bootstrap', kind: 'bootstrap'},
+      {client: 'acme', id: 'acme', kind: 'client'},
+      {client: undefined, id: 'platform', kind: 'platform'},
     ])
-    expect(stacks[0]!.file).to.equal(join(out, 'stacks', 'acme', 'cdk.tf.json'))
-    expect(stacks[0]!.dir).to.equal(join(out, 'stacks', 'acme'))
+    const [bootstrap, client] = stacks
+    expect(client!.file).to.equal(join(out, 'stacks', 'acme', 'cdk.tf.json'))
+    expect(client!.dir).to.equal(join(out, 'stacks', 'acme'))
+    expect(bootstrap!.file).to.equal(join(out, 'stacks', 'acme', 'bootstrap', 'cdk.tf.json'))
     expect((await readdir(join(out, 'stacks'))).sort()).to.deep.equal(['acme', 'platform'])
-    const doc = await readStack(stacks[0]!.file)
+    const doc = await readStack(client!.file)
     const counted = Object.values(doc.resource).reduce((sum, byName) => sum + Object.keys(byName).length, 0)
-    expect(stacks[0]!.resources).to.equal(counted).and.to.be.greaterThan(90)
+    expect(client!.resources).to.equal(counted).and.to.be.greaterThan(90)
   })
 
   it('is deterministic: the same registry gives byte-identical files, whatever folder the workspace is in', async () => {
@@ -54,7 +57,15 @@ describe('synthesizeStacks', () => {
     const first = await synthesizeStacks(workspace, (await loadRegistry(workspace)).clients)
     const again = await synthesizeStacks(workspace, (await loadRegistry(workspace)).clients)
     const elsewhere = await synthesizeStacks(twin, (await loadRegistry(twin)).clients)
-    expect(first.map((stack) => stack.id)).to.deep.equal(['acme', 'bayview', 'cascade', 'platform'])
+    // bayview has no account yet, so no bootstrap stack.
+    expect(first.map((stack) => stack.id)).to.deep.equal([
+      'acme/bootstrap',
+      'acme',
+      'bayview',
+      'cascade/bootstrap',
+      'cascade',
+      'platform',
+    ])
     for (const [index, stack] of first.entries()) {
       const text = await readFile(stack.file, 'utf8')
       expect(await readFile(again[index]!.file, 'utf8'), stack.id).to.equal(text)
@@ -66,7 +77,7 @@ describe('synthesizeStacks', () => {
 
   it('leaves an unchanged stack file untouched, so plans made from it stay current', async () => {
     const registry = await loadRegistry(workspace)
-    const [first] = await synthesizeStacks(workspace, registry.select(['cascade']), {includePlatform: false})
+    const [, first] = await synthesizeStacks(workspace, registry.select(['cascade']), {includePlatform: false})
     const before = (await stat(first!.file)).mtimeMs
     await new Promise((resolve) => setTimeout(resolve, 20))
     await synthesizeStacks(workspace, registry.select(['cascade']), {includePlatform: false})
@@ -77,7 +88,11 @@ describe('synthesizeStacks', () => {
     const outDir = await makeTempDir()
     cleanup.push(outDir)
     const registry = await loadRegistry(workspace)
-    const stacks = await synthesizeStacks(workspace, registry.select(['acme']), {includePlatform: false, outDir})
+    const stacks = await synthesizeStacks(workspace, registry.select(['acme']), {
+      includeBootstrap: false,
+      includePlatform: false,
+      outDir,
+    })
     expect(stacks.map((stack) => stack.id)).to.deep.equal(['acme'])
     expect(await readdir(join(outDir, 'stacks'))).to.deep.equal(['acme'])
     const doc = await readStack(stacks[0]!.file)
@@ -89,13 +104,18 @@ describe('synthesizeStacks', () => {
     const registry = await loadRegistry(workspace)
     const [stack] = await synthesizeStacks(workspace, registry.select(['bayview']), {includePlatform: false})
     const doc = await readStack(stack!.file)
-    expect(doc.provider.aws![0]!.allowed_account_ids).to.deep.equal(['pending-bayview'])
+    // The providers take the account from the variable whose validation refuses the plan: validate
+    // still checks the whole stack, plan stops with the reason.
+    expect(doc.provider.aws![0]!.allowed_account_ids).to.deep.equal(['${var.account_pending}'])
+    expect(doc.provider.aws![0]!.assume_role[0].role_arn).to.equal(
+      'arn:aws:iam::${var.account_pending}:role/SeiketsuClientProvisioner',
+    )
     const [validation] = doc.variable!.account_pending!.validation
     expect(doc.variable!.account_pending!.default).to.equal('pending-bayview')
     expect(validation.condition).to.equal('${!startswith(var.account_pending, "pending-")}')
     expect(validation.error_message).to.include('accountId: null in clients/bayview.yaml')
     const acme = await readStack(join(workspacePaths(workspace.root).out, 'stacks', 'acme', 'cdk.tf.json'))
-    expect(acme).not.to.have.property('variable')
+    expect(acme.variable).not.to.have.property('account_pending')
   })
 
   it('rejects clients the workspace cannot build (exit 2) and writes nothing', async () => {
@@ -136,7 +156,7 @@ describe('synthesizeStacks', () => {
     })
     // State objects are SSE-KMS with the state key: the roles that run terraform must be able to use it.
     for (const role of ['platform_admin', 'provisioner']) {
-      const policy = JSON.parse(resourcesOf(platform, 'aws_iam_role')[role].inline_policy[0].policy)
+      const policy = JSON.parse(resourcesOf(platform, 'aws_iam_role_policy')[`${role}_platform_policy`]!.policy)
       expect(policy.Statement, role).to.deep.include({
         Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
         Effect: 'Allow',
@@ -157,14 +177,20 @@ describe('synthesizeStacks across worker threads', () => {
     })
     try {
       const registry = await loadRegistry(fleet)
-      const together = await synthesizeStacks(fleet, registry.clients) // 10 stacks: worker threads
-      expect(together.map((stack) => stack.id)).to.deep.equal([...registry.clients.map((c) => c.id), 'platform'])
-      const texts = await Promise.all(together.map((stack) => readFile(stack.file, 'utf8')))
+      const together = await synthesizeStacks(fleet, registry.clients) // 15 stacks: worker threads
+      const clientStacks = together.filter((stack) => stack.kind === 'client')
+      expect(clientStacks.map((stack) => stack.id)).to.deep.equal(registry.clients.map((c) => c.id))
+      expect(together.filter((stack) => stack.kind === 'bootstrap')).to.have.length(5)
+      const texts = await Promise.all(clientStacks.map((stack) => readFile(stack.file, 'utf8')))
       const outDir = await makeTempDir()
       try {
         for (const [index, client] of registry.clients.entries()) {
-          const [alone] = await synthesizeStacks(fleet, [client], {includePlatform: false, outDir})
-          expect(alone!.resources).to.equal(together[index]!.resources)
+          const [alone] = await synthesizeStacks(fleet, [client], {
+            includeBootstrap: false,
+            includePlatform: false,
+            outDir,
+          })
+          expect(alone!.resources).to.equal(clientStacks[index]!.resources)
           // Same backend path: both outputs sit at the same depth below their roots.
           expect(await readFile(alone!.file, 'utf8'), client.id).to.equal(
             texts[index]!.replace(
@@ -199,7 +225,28 @@ describe('seiketsu synth --json warnings', () => {
     const result = await runCli(['synth', '--json'], {cwd: workspace.root})
     expect(result.exitCode, result.stderr).to.equal(0)
     const {warnings} = JSON.parse(result.stdout) as {warnings: string[]}
-    expect(warnings).to.have.length(1)
+    expect(warnings).to.have.length(4)
     expect(warnings[0]).to.match(/^Client without an AWS account yet \(acme\)/)
+    // And what the workspace still lacks before clients serve, each naming its setting.
+    expect(warnings.slice(1).map((warning) => /^No ([\w.]+)/.exec(warning)?.[1])).to.deep.equal([
+      'image.digest',
+      'alerts.email',
+      'domain',
+    ])
+  })
+
+  it('warns about nothing a workspace ready for production has', async () => {
+    const workspace = await makeWorkspace({
+      clients: [draftClient('acme', {accountId: '222222222222'})],
+      settings: {
+        alertsEmail: 'oncall@seiketsu.example',
+        domain: 'clients.seiketsu.example',
+        imageDigest: `sha256:${'ab'.repeat(32)}`,
+      },
+    })
+    const result = await runCli(['synth', '--json'], {cwd: workspace.root})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect((JSON.parse(result.stdout) as {warnings: string[]}).warnings).to.deep.equal([])
+    await removeDir(workspace.root)
   })
 })

@@ -10,7 +10,14 @@ import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 import {FLEET, makeFleetWorkspace} from './fleet.ts'
 import {listOf, readStack, resourceOf, type StackDocument} from './helpers.ts'
 
-function tierFigures(doc: StackDocument) {
+/** A task bound of a gated service (`${var.ready ? N : 0}`): N, what it runs once the gate opens. */
+function gated(value: unknown): number {
+  const match = /^\$\{var\.service_enabled \? (\d+) : 0\}$/.exec(String(value))
+  expect(match, `a gated task count: ${String(value)}`).to.not.equal(null)
+  return Number(match![1])
+}
+
+function tierFigures(doc: StackDocument, platform: StackDocument) {
   const subnets = listOf(doc, 'aws_subnet')
   const database = resourceOf(doc, 'aws_db_instance', 'database_instance')
   const target = resourceOf(doc, 'aws_appautoscaling_target', 'app_scaling_target')
@@ -18,7 +25,10 @@ function tierFigures(doc: StackDocument) {
   const task = resourceOf(doc, 'aws_ecs_task_definition', 'app_task_definition')
   return {
     azs: new Set(subnets.map((subnet) => subnet.availability_zone)).size,
-    budget: Number(resourceOf(doc, 'aws_budgets_budget', 'observability_budget').limit_amount),
+    budget: Number(
+      resourceOf(platform, 'aws_budgets_budget', `budget-${JSON.parse(doc.text)['//'].metadata.stackName}`)
+        .limit_amount,
+    ),
     cacheNodes: cache.num_cache_clusters,
     cacheNodeType: cache.node_type,
     failover: cache.automatic_failover_enabled,
@@ -29,9 +39,9 @@ function tierFigures(doc: StackDocument) {
     replicas: listOf(doc, 'aws_db_instance').filter((instance) => instance.replicate_source_db).length,
     subnets: subnets.length,
     taskCpu: Number(task.cpu),
-    taskMax: target.max_capacity,
+    taskMax: gated(target.max_capacity),
     taskMemory: Number(task.memory),
-    taskMin: target.min_capacity,
+    taskMin: gated(target.min_capacity),
   }
 }
 
@@ -60,21 +70,23 @@ describe('tiers in the client stack', () => {
   const docs: Record<string, StackDocument> = {}
 
   before(async () => {
+    // The service runs the tier's task counts once seiketsu plan opens its gate.
     workspace = await makeFleetWorkspace()
     const registry = await loadRegistry(workspace)
-    const stacks = await synthesizeStacks(workspace, registry.clients, {includePlatform: false})
+    const stacks = await synthesizeStacks(workspace, registry.clients)
     for (const stack of stacks) docs[stack.id] = await readStack(stack.file)
   })
+  const figures = (id: string) => tierFigures(docs[id]!, docs.platform!)
   after(() => removeDir(workspace.root))
 
   for (const [tierName, clientId] of Object.entries(FLEET))
     it(`sizes a ${tierName} client from the tier data: AZs, NAT, Multi-AZ, replicas, task bounds, cache, budget`, () => {
-      expect(tierFigures(docs[clientId]!)).to.deep.equal(expectedFigures(workspace.tiers[tierName]!))
+      expect(figures(clientId)).to.deep.equal(expectedFigures(workspace.tiers[tierName]!))
     })
 
   it('differs between tiers where the shipped tiers differ', () => {
-    const bronze = tierFigures(docs[FLEET.bronze]!)
-    const enterprise = tierFigures(docs[FLEET.enterprise]!)
+    const bronze = figures(FLEET.bronze)
+    const enterprise = figures(FLEET.enterprise)
     expect([bronze.natGateways, enterprise.natGateways]).to.deep.equal([1, 3])
     expect([bronze.multiAz, enterprise.multiAz]).to.deep.equal([false, true])
     expect([bronze.replicas, enterprise.replicas]).to.deep.equal([0, 2])
@@ -108,6 +120,18 @@ describe('tiers in the client stack', () => {
         replicate_source_db: '${aws_db_instance.database_instance.identifier}',
         storage_encrypted: true,
       })
+    // RDS works on one follower of a primary at a time: each waits for the one before, then backup replication.
+    expect(replicas.map((replica) => replica.depends_on)).to.deep.equal([
+      ['aws_db_instance.database_instance'],
+      ['aws_db_instance.database_replica1'],
+    ])
+    expect(
+      resourceOf(
+        docs[FLEET.enterprise]!,
+        'aws_db_instance_automated_backups_replication',
+        'database_backup_replication',
+      ).depends_on,
+    ).to.deep.equal(['aws_db_instance.database_replica2'])
   })
 
   it('spreads private subnets over the NAT gateways the tier has', () => {
@@ -129,10 +153,11 @@ describe('tiers in the client stack', () => {
     })
     try {
       const registry = await loadRegistry(overridden)
-      const [stack] = await synthesizeStacks(overridden, registry.clients, {includePlatform: false})
-      const figures = tierFigures(await readStack(stack!.file))
-      expect(figures).to.deep.include({natGateways: 2, replicas: 1, taskMax: 4})
-      expect(figures).to.deep.equal(expectedFigures(overridden.tiers.bronze!))
+      const stacks = await synthesizeStacks(overridden, registry.clients)
+      const read = (kind: string) => readStack(stacks.find((stack) => stack.kind === kind)!.file)
+      const overriddenFigures = tierFigures(await read('client'), await read('platform'))
+      expect(overriddenFigures).to.deep.include({natGateways: 2, replicas: 1, taskMax: 4})
+      expect(overriddenFigures).to.deep.equal(expectedFigures(overridden.tiers.bronze!))
     } finally {
       await removeDir(overridden.root)
     }

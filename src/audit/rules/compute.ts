@@ -42,6 +42,7 @@ function eachContainer(task: Resource, problem: (container: JsonObject) => strin
 
 const SECRET_ARN = /^arn:aws[\w-]*:(secretsmanager|ssm):/
 const SECRET_SOURCES = ['aws_secretsmanager_secret', 'aws_ssm_parameter', 'aws_secretsmanager_secret_version']
+const DATABASE_TYPES = ['aws_db_instance', 'aws_rds_cluster']
 
 export const computeRules: Rule[] = [
   resourceRule({
@@ -135,9 +136,12 @@ export const computeRules: Rule[] = [
       return eachContainer(task, (container) =>
         (Array.isArray(container.secrets) ? container.secrets : []).filter(isObject).flatMap((secret) => {
           const from = str(secret.valueFrom) ?? ''
-          const byReference = references(from).some((address) =>
-            SECRET_SOURCES.includes(stack.byAddress.get(address)?.type ?? ''),
-          )
+          const byReference = references(from).some((address) => {
+            const type = stack.byAddress.get(address)?.type ?? ''
+            // The secret RDS manages for a database's master user (optionally one JSON key of it).
+            const rdsManaged = DATABASE_TYPES.includes(type) && from.includes(`${address}.master_user_secret`)
+            return SECRET_SOURCES.includes(type) || rdsManaged
+          })
           return SECRET_ARN.test(from) || byReference
             ? []
             : [`container ${name(container)} secret ${str(secret.name)} comes from '${from}', not a secret ARN`]
@@ -158,7 +162,9 @@ export const computeRules: Rule[] = [
     check(task) {
       const taskRole = str(task.values.task_role_arn)
       const executionRole = str(task.values.execution_role_arn)
-      if (!taskRole || !executionRole) return `${!taskRole ? 'task_role_arn' : 'execution_role_arn'} is not set`
+      if (!executionRole) return 'execution_role_arn is not set'
+      // No task role: the containers get no AWS credentials at all (a one-off task that needs none).
+      if (!taskRole) return undefined
       const same =
         taskRole === executionRole ||
         references(taskRole).some((address) => references(executionRole).includes(address))
@@ -170,7 +176,7 @@ export const computeRules: Rule[] = [
     equivalents: {checkov: ['CKV_AWS_249'], trivy: []},
     id: 'SKT-ECS-007',
     remediation:
-      'Give the task definition a task role (the app’s permissions) distinct from its execution role (ECS agent).',
+      'Give the task definition a task role (the app’s permissions) distinct from its execution role (ECS agent), or none when its containers need no AWS access.',
     requirement: `${DESIGN}: Compute — task role distinct from execution role.`,
     resourceTypes: ['aws_ecs_task_definition'],
     severity: 'high',

@@ -1,6 +1,7 @@
-import {blocks, isFalse, num, references, resourcesOf, str, strings} from '../terraform.ts'
-import type {Rule} from '../types.ts'
-import {customerKeyProblem, DESIGN, resourceRule, stackRule} from './kit.ts'
+import {TAG_KEYS} from '../../stacks/model.ts'
+import {at, blocks, isFalse, num, references, resolve, resourcesOf, str, strings} from '../terraform.ts'
+import type {Resource, Rule, Stack} from '../types.ts'
+import {customerKeyProblem, DESIGN, fleetRule, ownAccount, resourceRule, stackRule} from './kit.ts'
 
 const DEFAULT_LOG_DAYS = 365
 
@@ -102,43 +103,78 @@ export const observabilityRules: Rule[] = [
     severity: 'low',
     title: 'Target groups check the health of their targets',
   }),
-  stackRule({
-    check(stack) {
-      const budgets = resourcesOf(stack, 'aws_budgets_budget').filter(
-        (budget) => str(budget.values.time_unit) === 'MONTHLY' && (str(budget.values.budget_type) ?? 'COST') === 'COST',
-      )
-      if (budgets.length === 0) return [{address: 'aws_budgets_budget', message: 'no monthly cost budget'}]
-      const problems = budgets.flatMap((budget) => {
-        const list: {address: string; message: string; file: string}[] = []
-        const alerts = blocks(budget.values.notification).filter(
-          (notification) =>
-            strings(notification.subscriber_email_addresses).length +
-              strings(notification.subscriber_sns_topic_arns).length >
-            0,
-        )
-        if (alerts.length === 0)
-          list.push({address: budget.address, file: budget.file, message: 'the budget alerts no one'})
-        const expected = stack.client?.tier?.monthlyBudgetUsd
-        const amount = num(budget.values.limit_amount)
-        if (expected !== undefined && amount !== expected)
-          list.push({
-            address: budget.address,
-            file: budget.file,
-            message: `limit is ${amount ?? '(unset)'} USD; the ${stack.client!.tier!.name} tier sets ${expected}`,
-          })
-        return list
+  fleetRule({
+    check({allStacks, stacks}) {
+      const platforms = allStacks.filter((stack) => stack.kind === 'platform')
+      return stacks.flatMap((stack) => {
+        const own = monthlyBudgets(stack)
+        const kept = own.length > 0 ? own : platforms.flatMap((platform) => budgetsFor(platform, stack))
+        // Neither here nor in a platform stack of this run: only the payer's stack could say.
+        if (kept.length === 0 && platforms.length === 0) return []
+        if (kept.length === 0)
+          return [
+            {
+              address: 'aws_budgets_budget',
+              message: `no monthly cost budget for the client's account, neither in its stack nor in the platform stack`,
+              stack,
+            },
+          ]
+        const problems = kept.map((budget) => budgetProblems(budget, stack))
+        // One good budget is enough; otherwise say what is wrong with each.
+        return problems.some((list) => list.length === 0)
+          ? []
+          : problems.flat().map((message) => ({address: 'aws_budgets_budget', message, stack}))
       })
-      // One good budget is enough; otherwise say what is wrong with each.
-      return budgets.some((budget) => !problems.some((problem) => problem.address === budget.address)) ? [] : problems
     },
     domain: 'observability',
     equivalents: {checkov: [], trivy: []},
     id: 'SKT-OBS-005',
     remediation:
-      "Add an aws_budgets_budget (COST, MONTHLY, limit = the tier's monthlyBudgetUsd) with notifications to the client's operators.",
+      "Keep an aws_budgets_budget (COST, MONTHLY, limit = the tier's monthlyBudgetUsd) with notifications to the operators for each client: in the platform stack with a LinkedAccount cost filter on the client's account (the payer sees the bill), or in the client's own stack.",
     requirement: `${DESIGN}: Observability — a monthly budget with alerts for the client account; seed: budget alerts and spending limits.`,
     resourceTypes: ['aws_budgets_budget'],
     severity: 'medium',
     title: 'A monthly budget with alerts follows the tier',
   }),
 ]
+
+function monthlyBudgets(stack: Stack): Resource[] {
+  return resourcesOf(stack, 'aws_budgets_budget').filter(
+    (budget) => str(budget.values.time_unit) === 'MONTHLY' && (str(budget.values.budget_type) ?? 'COST') === 'COST',
+  )
+}
+
+/**
+ * The platform stack's budgets on a client's linked account: by its account id, or, for an account
+ * the platform stack creates, by a reference to that aws_organizations_account (tagged with the client).
+ */
+function budgetsFor(platform: Stack, client: Stack): Resource[] {
+  const account = client.client?.accountId ?? ownAccount(client)
+  return monthlyBudgets(platform).filter((budget) =>
+    blocks(budget.values.cost_filter)
+      .filter((filter) => str(filter.name) === 'LinkedAccount')
+      .flatMap((filter) => strings(filter.values))
+      .some((value) => {
+        if (account && value === account) return true
+        const created = resolve(platform, value, ['aws_organizations_account'])
+        return created !== undefined && str(at(created.values, 'tags', TAG_KEYS.client)) === client.client?.id
+      }),
+  )
+}
+
+function budgetProblems(budget: Resource, stack: Stack): string[] {
+  const problems: string[] = []
+  const alerts = blocks(budget.values.notification).filter(
+    (notification) =>
+      strings(notification.subscriber_email_addresses).length + strings(notification.subscriber_sns_topic_arns).length >
+      0,
+  )
+  if (alerts.length === 0) problems.push(`${budget.address}: the budget alerts no one`)
+  const expected = stack.client?.tier?.monthlyBudgetUsd
+  const amount = num(budget.values.limit_amount)
+  if (expected !== undefined && amount !== expected)
+    problems.push(
+      `${budget.address}: limit is ${amount ?? '(unset)'} USD; the ${stack.client!.tier!.name} tier sets ${expected}`,
+    )
+  return problems
+}

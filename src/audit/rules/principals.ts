@@ -69,8 +69,14 @@ function limitsTo(stack: Stack, key: string, value: string, own: string | undefi
     return !own && !reference && !hasWildcard(value)
   }
   // The organization holds every client's account: it does not keep one client's data from another.
-  if (ORGANIZATION_KEYS.has(key)) return !own && !reference && !hasWildcard(value)
+  // Outside a client stack (the platform's image repository), the organization's own id scopes it.
+  if (ORGANIZATION_KEYS.has(key)) return !own && !hasWildcard(value) && (!reference || isOrganizationId(value))
   return false
+}
+
+/** `${data.aws_organizations_organization.<name>.id}`: the id of the organization this configuration runs in. */
+function isOrganizationId(value: string): boolean {
+  return /^\$\{data\.aws_organizations_organization\.[\w-]+\.id\}$/.test(value)
 }
 
 /** Whether a condition limits who may make the request (to the client, when the stack knows its account). */
@@ -127,6 +133,7 @@ export function foreignTrustedPrincipals(stack: Stack, statement: Statement): st
     .filter((principal) => principal.type === 'AWS')
     .flatMap((principal) => principal.identifiers)
     .filter((identifier) => identifier !== '*')
+    .flatMap((identifier) => narrowedPrincipals(statement, identifier))
   return identifiers.filter((identifier) => {
     const {account, role} = principalOwner(stack, identifier)
     if (account === 'own' || (own && account === own)) return false
@@ -135,6 +142,24 @@ export function foreignTrustedPrincipals(stack: Stack, statement: Statement): st
     // Neither a literal account nor a principal of this configuration: it cannot be vouched for.
     return true
   })
+}
+
+/**
+ * An account root narrowed by `aws:PrincipalArn` to named principals of that account (the form IAM
+ * accepts before those roles exist): the statement trusts those principals, not the whole account.
+ */
+function narrowedPrincipals(statement: Statement, identifier: string): string[] {
+  const account = /^(?:arn:aws[\w-]*:iam::(\d{12}):root|(\d{12}))$/.exec(identifier)
+  if (!account) return [identifier]
+  const accountId = account[1] ?? account[2]!
+  const narrowing = statement.conditions.filter(
+    (condition) => LIMITING_OPERATORS.has(condition.test) && condition.variable.toLowerCase() === 'aws:principalarn',
+  )
+  const principals = narrowing.flatMap((condition) => condition.values)
+  const inAccount = principals.every(
+    (arn) => arnAccount(arn) === accountId && !hasWildcard(arn.split(':').pop() ?? '*'),
+  )
+  return narrowing.length > 0 && principals.length > 0 && inAccount ? principals : [identifier]
 }
 
 function isPlatformRole(identifier: string): boolean {

@@ -1,3 +1,4 @@
+import {gatedCountOf} from '../../stacks/model.ts'
 import {at, blocks, num, references, resourcesOf, str, strings} from '../terraform.ts'
 import type {Resource, Rule, Stack} from '../types.ts'
 import {DESIGN, none, resourceRule} from './kit.ts'
@@ -21,6 +22,14 @@ function policiesOf(stack: Stack, target: Resource): Resource[] {
       references(policy.values.resource_id).includes(target.address) ||
       (id !== undefined && policy.values.resource_id === id),
   )
+}
+
+/**
+ * A task bound: a number, or the bound of a gated service, `${var.ready ? N : 0}` (N tasks once the
+ * gate opens), read as N.
+ */
+function capacity(value: unknown): number | undefined {
+  return num(value) ?? gatedCountOf(value)
 }
 
 /** Step adjustments of a step-scaling policy, with its cooldown. */
@@ -68,12 +77,14 @@ export const scalingRules: Rule[] = [
     check(service, stack) {
       const target = scalingTarget(stack, service)
       if (!target) return 'no aws_appautoscaling_target scales it'
-      const min = num(target.values.min_capacity)
-      const max = num(target.values.max_capacity)
+      const min = capacity(target.values.min_capacity)
+      const max = capacity(target.values.max_capacity)
       const tier = stack.client?.tier
       const [low, high] = tier ? [tier.task.minTasks, tier.task.maxTasks] : [1, 10]
       const problems: string[] = []
       if (min === undefined || max === undefined) return 'min_capacity / max_capacity are not set'
+      // 0–0: switched off on purpose (seiketsu does so while no image digest is configured).
+      if (min === 0 && max === 0) return undefined
       if (tier ? min !== low || max !== high : min < 1 || max > 10)
         problems.push(
           `scales ${min}–${max} tasks; ${tier ? `the ${tier.name} tier sets ${low}–${high}` : 'the seed bounds it to 1–10'}`,

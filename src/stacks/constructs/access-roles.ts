@@ -1,11 +1,14 @@
 import type {DbInstance} from '@cdktf/provider-aws/lib/db-instance/index.js'
-import {IamRole} from '@cdktf/provider-aws/lib/iam-role/index.js'
+import type {ElasticacheReplicationGroup} from '@cdktf/provider-aws/lib/elasticache-replication-group/index.js'
+import type {ElasticacheUser} from '@cdktf/provider-aws/lib/elasticache-user/index.js'
+import type {IamRole} from '@cdktf/provider-aws/lib/iam-role/index.js'
 import type {KmsKey} from '@cdktf/provider-aws/lib/kms-key/index.js'
 import type {SecretsmanagerSecret} from '@cdktf/provider-aws/lib/secretsmanager-secret/index.js'
 import {Construct} from 'constructs'
 
 import type {ClientStackModel} from '../model.ts'
-import {policyDocument, roleTrustPolicy, serviceTrustPolicy, type PolicyStatement} from '../policy.ts'
+import {roleTrustPolicy, serviceTrustPolicy, type PolicyStatement} from '../policy.ts'
+import {roleWithPolicies} from './role.ts'
 
 /**
  * The seed's client roles: SeiketsuClientAdmin (operators, from the management account's platform
@@ -26,6 +29,9 @@ export class ClientAccessRoles extends Construct {
       key: KmsKey
       backupKey: KmsKey
       database: DbInstance
+      replicas: DbInstance[]
+      cache: ElasticacheReplicationGroup
+      cacheUser: ElasticacheUser
       /** Every secret of the client, the JWT signing keys included. */
       secrets: SecretsmanagerSecret[]
     },
@@ -50,112 +56,115 @@ export class ClientAccessRoles extends Construct {
       {Action: 'rds:DescribeDBInstances', Resource: databaseArns, Sid: 'ReadDatabase'},
       {Action: 'elasticache:DescribeReplicationGroups', Resource: arns.cacheGroup, Sid: 'ReadCache'},
       {Action: 'sqs:GetQueueAttributes', Resource: queues, Sid: 'ReadQueues'},
-      {Action: 'budgets:ViewBudget', Resource: arns.budget, Sid: 'ReadBudget'},
     ]
 
-    this.admin = new IamRole(this, 'admin', {
-      assumeRolePolicy: roleTrustPolicy([arns.platformAdminRole]),
+    this.admin = roleWithPolicies(this, 'admin', {
       description: `Operators' full access to client ${model.id}'s own resources`,
-      inlinePolicy: [
-        {name: 'read', policy: policyDocument(readStatements)},
-        {
-          name: 'operate',
-          policy: policyDocument([
-            {Action: 'ecs:UpdateService', Resource: arns.service, Sid: 'DeployAndScaleService'},
-            {
-              Action: ['rds:ModifyDBInstance', 'rds:RebootDBInstance'],
-              Resource: databaseArns,
-              Sid: 'OperateDatabase',
-            },
-            {Action: 'elasticache:ModifyReplicationGroup', Resource: arns.cacheGroup, Sid: 'OperateCache'},
-            {
-              Action: [
-                'secretsmanager:DescribeSecret',
-                'secretsmanager:GetSecretValue',
-                'secretsmanager:PutSecretValue',
-                'secretsmanager:UpdateSecretVersionStage',
-              ],
-              Resource: deps.secrets.map((secret) => secret.arn),
-              Sid: 'ManageClientSecrets',
-            },
-            {
-              Action: [
-                'kms:Decrypt',
-                'kms:DescribeKey',
-                'kms:Encrypt',
-                'kms:GenerateDataKey',
-                'kms:GetKeyRotationStatus',
-                'kms:RotateKeyOnDemand',
-              ],
-              Resource: [deps.key.arn, deps.backupKey.arn],
-              Sid: 'UseAndRotateClientKeys',
-            },
-            {Action: 's3:ListBucket', Resource: arns.dataBucket, Sid: 'ListClientData'},
-            {
-              Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
-              Resource: `${arns.dataBucket}/*`,
-              Sid: 'ManageClientData',
-            },
-            {
-              Action: ['sqs:PurgeQueue', 'sqs:ReceiveMessage', 'sqs:SendMessage'],
-              Resource: queues,
-              Sid: 'OperateQueues',
-            },
-            {
-              Action: ['cloudwatch:DisableAlarmActions', 'cloudwatch:EnableAlarmActions', 'cloudwatch:SetAlarmState'],
-              Resource: arns.alarms,
-              Sid: 'OperateAlarms',
-            },
-            {Action: 'budgets:ModifyBudget', Resource: arns.budget, Sid: 'AdjustBudget'},
-          ]),
-        },
-      ],
       maxSessionDuration: 3600,
       name: names.roles.admin,
-    })
+      policies: {
+        operate: [
+          {Action: 'ecs:UpdateService', Resource: arns.service, Sid: 'DeployAndScaleService'},
+          {
+            Action: ['rds:ModifyDBInstance', 'rds:RebootDBInstance'],
+            Resource: databaseArns,
+            Sid: 'OperateDatabase',
+          },
+          {Action: 'elasticache:ModifyReplicationGroup', Resource: arns.cacheGroup, Sid: 'OperateCache'},
+          {
+            Action: [
+              'secretsmanager:DescribeSecret',
+              'secretsmanager:GetSecretValue',
+              'secretsmanager:PutSecretValue',
+              'secretsmanager:UpdateSecretVersionStage',
+            ],
+            Resource: deps.secrets.map((secret) => secret.arn),
+            Sid: 'ManageClientSecrets',
+          },
+          {
+            Action: [
+              'kms:Decrypt',
+              'kms:DescribeKey',
+              'kms:Encrypt',
+              'kms:GenerateDataKey',
+              'kms:GetKeyRotationStatus',
+              'kms:RotateKeyOnDemand',
+            ],
+            Resource: [deps.key.arn, deps.backupKey.arn],
+            Sid: 'UseAndRotateClientKeys',
+          },
+          {Action: 's3:ListBucket', Resource: arns.dataBucket, Sid: 'ListClientData'},
+          {
+            Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+            Resource: `${arns.dataBucket}/*`,
+            Sid: 'ManageClientData',
+          },
+          {
+            Action: ['sqs:PurgeQueue', 'sqs:ReceiveMessage', 'sqs:SendMessage'],
+            Resource: queues,
+            Sid: 'OperateQueues',
+          },
+          {
+            Action: ['cloudwatch:DisableAlarmActions', 'cloudwatch:EnableAlarmActions', 'cloudwatch:SetAlarmState'],
+            Resource: arns.alarms,
+            Sid: 'OperateAlarms',
+          },
+        ],
+        read: readStatements,
+      },
+      trust: roleTrustPolicy(model.managementAccountId, [arns.platformAdminRole]),
+    }).role
 
-    this.app = new IamRole(this, 'app', {
-      assumeRolePolicy: serviceTrustPolicy('ecs-tasks.amazonaws.com', model.account.id),
+    // rds-db:connect names each instance by its resource id (db-…), known only once it exists.
+    const databaseUsers = [deps.database, ...deps.replicas].map(
+      (instance) =>
+        `arn:aws:rds-db:${model.region}:${model.account.id}:dbuser:${instance.resourceId}/${model.database.appUsername}`,
+    )
+    this.app = roleWithPolicies(this, 'app', {
       description: `The voice-agent application of client ${model.id} (ECS task role)`,
-      inlinePolicy: [
-        {
-          name: 'application',
-          policy: policyDocument([
-            {Action: 's3:ListBucket', Resource: arns.dataBucket, Sid: 'ListClientData'},
-            {
-              Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
-              Resource: `${arns.dataBucket}/*`,
-              Sid: 'ReadWriteClientData',
-            },
-            {Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: deps.key.arn, Sid: 'UseClientKey'},
-            {
-              Action: [
-                'sqs:ChangeMessageVisibility',
-                'sqs:DeleteMessage',
-                'sqs:GetQueueAttributes',
-                'sqs:ReceiveMessage',
-                'sqs:SendMessage',
-              ],
-              Resource: arns.queue,
-              Sid: 'UseWorkQueue',
-            },
-            {
-              Action: 'rds-db:connect',
-              Resource: `arn:aws:rds-db:${model.region}:${model.account.id}:dbuser:${deps.database.resourceId}/${model.database.appUsername}`,
-              Sid: 'ConnectToDatabaseWithIam',
-            },
-          ]),
-        },
-      ],
       name: names.roles.app,
-    })
+      policies: {
+        application: [
+          {Action: 's3:ListBucket', Resource: arns.dataBucket, Sid: 'ListClientData'},
+          {
+            Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+            Resource: `${arns.dataBucket}/*`,
+            Sid: 'ReadWriteClientData',
+          },
+          {Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: deps.key.arn, Sid: 'UseClientKey'},
+          {
+            Action: [
+              'sqs:ChangeMessageVisibility',
+              'sqs:DeleteMessage',
+              'sqs:GetQueueAttributes',
+              'sqs:ReceiveMessage',
+              'sqs:SendMessage',
+            ],
+            Resource: arns.queue,
+            Sid: 'UseWorkQueue',
+          },
+          {
+            Action: 'rds-db:connect',
+            Resource: databaseUsers.length === 1 ? databaseUsers[0]! : databaseUsers,
+            Sid: 'ConnectToDatabaseWithIam',
+          },
+          // Redis with IAM authentication: the app's cache user on the client's replication group.
+          {
+            Action: 'elasticache:Connect',
+            Resource: [deps.cache.arn, deps.cacheUser.arn],
+            Sid: 'ConnectToCacheWithIam',
+          },
+        ],
+      },
+      trust: serviceTrustPolicy('ecs-tasks.amazonaws.com', model.account.id),
+    }).role
 
-    this.readOnly = new IamRole(this, 'readOnly', {
-      assumeRolePolicy: roleTrustPolicy([arns.monitoringRole]),
+    this.readOnly = roleWithPolicies(this, 'readOnly', {
       description: `Monitoring and reporting on client ${model.id}; no access to its data`,
-      inlinePolicy: [{name: 'read', policy: policyDocument(readStatements)}],
       maxSessionDuration: 3600,
       name: names.roles.readOnly,
-    })
+      policies: {read: readStatements},
+      trust: roleTrustPolicy(model.managementAccountId, [arns.monitoringRole]),
+    }).role
   }
 }

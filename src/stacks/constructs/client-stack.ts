@@ -6,6 +6,7 @@ import type {StackBackend} from '../backend.ts'
 import {PENDING_ACCOUNT_PREFIX, type ClientStackModel} from '../model.ts'
 import {ClientAccessRoles} from './access-roles.ts'
 import {ClientCache} from './cache.ts'
+import {ClientDatabaseSetup} from './database-setup.ts'
 import {ClientDatabase} from './database.ts'
 import {ClientEdge} from './edge.ts'
 import {ClientKeys} from './keys.ts'
@@ -34,21 +35,44 @@ export class ClientStack extends SeiketsuStack {
   readonly cache: ClientCache
   readonly accessRoles: ClientAccessRoles
   readonly service: ClientService
+  readonly databaseSetup: ClientDatabaseSetup
 
   constructor(scope: Construct, model: ClientStackModel, backend: StackBackend) {
     super(scope, model.id, backend, model.terraform)
     this.model = model
+    // A client without an account yet has no account id: the providers take it from the variable whose
+    // validation refuses every plan, so `validate` still checks the whole stack.
+    const account = model.account.pending ? this.refuseUntilAccountExists() : model.account.id
     const provider = (id: string, region: string, alias?: string) =>
       new AwsProvider(this, id, {
         alias,
-        allowedAccountIds: [model.account.id],
-        assumeRole: [{roleArn: model.provisionerRoleArn, sessionName: `seiketsu-${model.id}`}],
+        allowedAccountIds: [account],
+        assumeRole: [
+          {roleArn: model.provisionerRoleArn.replace(model.account.id, account), sessionName: `seiketsu-${model.id}`},
+        ],
         defaultTags: [{tags: model.tags}],
         region,
       })
     provider('aws', model.region)
     const dr = provider('awsDr', model.drRegion, 'dr')
-    if (model.account.pending) this.refuseUntilAccountExists()
+    // The delegation record goes into the platform's zone, in the management account, through a role
+    // that may write NS records under the domain and nothing else.
+    const dnsProvider = model.dns
+      ? new AwsProvider(this, 'awsDns', {
+          alias: 'dns',
+          allowedAccountIds: [model.managementAccountId],
+          assumeRole: [{roleArn: model.dns.delegationRoleArn, sessionName: `seiketsu-${model.id}-dns`}],
+          defaultTags: [{tags: model.tags}],
+          region: model.region,
+        })
+      : undefined
+    new TerraformVariable(this, 'serviceEnabled', {
+      default: false,
+      description: `Whether the service of client ${model.id} runs tasks: seiketsu plan sets it once the image is pinned by digest and every integration secret holds a value. False: the service exists with 0 tasks.`,
+      type: 'bool',
+    }).overrideLogicalId(model.serviceGate.variable)
+    // The client budget moved to the management account (platform stack); forget any copy here.
+    this.forget(['aws_budgets_budget.observability_budget'])
 
     this.keys = new ClientKeys(this, 'keys', model, dr)
     const {key, backupKey} = this.keys
@@ -58,6 +82,7 @@ export class ClientStack extends SeiketsuStack {
     this.edge = new ClientEdge(this, 'edge', model, {
       accessLogBucket: model.names.accessLogBucket,
       accessLogPolicy: this.storage.accessLogs.policy,
+      dnsProvider,
       publicSubnets: this.network.publicSubnets,
       securityGroup: this.securityGroups.loadBalancer,
       vpc: this.network.vpc,
@@ -78,15 +103,20 @@ export class ClientStack extends SeiketsuStack {
     })
     this.accessRoles = new ClientAccessRoles(this, 'iam', model, {
       backupKey,
+      cache: this.cache.replicationGroup,
+      cacheUser: this.cache.appUser,
       database: this.database.instance,
       key,
+      replicas: this.database.replicas,
       secrets: this.secrets.all(),
     })
     this.service = new ClientService(this, 'app', model, {
       alarmTopic: this.observability.alarmTopic,
       cache: this.cache.replicationGroup,
+      cacheUser: model.names.cacheUsers.app,
       dataBucket: model.names.dataBucket,
       database: this.database.instance,
+      replicas: this.database.replicas,
       integrationSecrets: model.integrationSecrets.map(({envName, integration}) => ({
         envName,
         secret: this.secrets.integrations[integration]!,
@@ -99,15 +129,22 @@ export class ClientStack extends SeiketsuStack {
       targetGroup: this.edge.targetGroup,
       taskRole: this.accessRoles.app,
     })
+    this.databaseSetup = new ClientDatabaseSetup(this, 'databaseSetup', model, {
+      cluster: this.service.cluster,
+      database: this.database.instance,
+      key,
+      privateSubnets: this.network.privateSubnets,
+      securityGroup: this.securityGroups.app,
+    })
   }
 
   /**
    * The client has no AWS account yet: its account id in this stack is a placeholder. This variable's
    * validation fails on every plan, with the reason and the fix, so terraform never acts on it.
    */
-  private refuseUntilAccountExists(): void {
+  private refuseUntilAccountExists(): string {
     const {id} = this.model
-    new TerraformVariable(this, 'accountPending', {
+    const variable = new TerraformVariable(this, 'accountPending', {
       default: this.model.account.id,
       description: `Client ${id} has no AWS account id yet; this stack cannot be planned until it has one.`,
       type: 'string',
@@ -118,5 +155,6 @@ export class ClientStack extends SeiketsuStack {
         },
       ],
     })
+    return variable.stringValue
   }
 }

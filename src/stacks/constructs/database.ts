@@ -96,17 +96,22 @@ export class ClientDatabase extends Construct {
       skipFinalSnapshot: false,
       username: database.masterUsername,
     })
-    // Replicas inherit engine, storage, credentials and subnets from the source instance.
-    this.replicas = names.databaseReplicas.map(
-      (identifier, index) =>
+    // Replicas inherit engine, storage, credentials and subnets from the source instance. RDS works on
+    // one of them at a time (a second CreateDBInstanceReadReplica, or starting backup replication,
+    // while the source is busy fails with InvalidDBInstanceState): each waits for the one before.
+    this.replicas = []
+    for (const [index, identifier] of names.databaseReplicas.entries())
+      this.replicas.push(
         new DbInstance(this, `replica${index + 1}`, {
           ...common,
+          dependsOn: [this.replicas.at(-1) ?? this.instance],
           identifier,
           replicateSourceDb: this.instance.identifier,
           skipFinalSnapshot: true,
         }),
-    )
+      )
     this.backupReplication = new DbInstanceAutomatedBackupsReplication(this, 'backupReplication', {
+      dependsOn: [this.replicas.at(-1) ?? this.instance],
       kmsKeyId: deps.backupKey.arn,
       provider: deps.drProvider,
       retentionPeriod: database.backupRetentionDays,

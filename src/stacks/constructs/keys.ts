@@ -50,6 +50,8 @@ export class ClientKeys extends Construct {
                 arns.flowLogGroup,
                 arns.databaseLogGroup,
                 arns.cacheLogGroup,
+                arns.containerInsightsLogGroup,
+                arns.databaseSetupLogGroup,
               ],
             },
           },
@@ -58,10 +60,10 @@ export class ClientKeys extends Construct {
           Sid: 'CloudWatchLogsEncryptsClientLogGroups',
         },
         {
-          // Alarms and budget alerts publish to the client's encrypted SNS topic.
+          // Alarms publish to the client's encrypted SNS topic (budgets live in the management account).
           Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
           Condition: accountCondition,
-          Principal: {Service: ['cloudwatch.amazonaws.com', 'budgets.amazonaws.com']},
+          Principal: {Service: 'cloudwatch.amazonaws.com'},
           Resource: '*',
           Sid: 'AlarmsPublishToEncryptedTopic',
         },

@@ -2,7 +2,6 @@ import type {CloudwatchLogGroup} from '@cdktf/provider-aws/lib/cloudwatch-log-gr
 import {DefaultSecurityGroup} from '@cdktf/provider-aws/lib/default-security-group/index.js'
 import {Eip} from '@cdktf/provider-aws/lib/eip/index.js'
 import {FlowLog} from '@cdktf/provider-aws/lib/flow-log/index.js'
-import {IamRole} from '@cdktf/provider-aws/lib/iam-role/index.js'
 import {InternetGateway} from '@cdktf/provider-aws/lib/internet-gateway/index.js'
 import type {KmsKey} from '@cdktf/provider-aws/lib/kms-key/index.js'
 import {NatGateway} from '@cdktf/provider-aws/lib/nat-gateway/index.js'
@@ -10,12 +9,14 @@ import {Route} from '@cdktf/provider-aws/lib/route/index.js'
 import {RouteTableAssociation} from '@cdktf/provider-aws/lib/route-table-association/index.js'
 import {RouteTable} from '@cdktf/provider-aws/lib/route-table/index.js'
 import {Subnet} from '@cdktf/provider-aws/lib/subnet/index.js'
+import {VpcEndpoint} from '@cdktf/provider-aws/lib/vpc-endpoint/index.js'
 import {Vpc} from '@cdktf/provider-aws/lib/vpc/index.js'
 import {Construct} from 'constructs'
 
 import type {ClientStackModel, SubnetModel} from '../model.ts'
-import {policyDocument, serviceTrustPolicy} from '../policy.ts'
+import {serviceTrustPolicy} from '../policy.ts'
 import {encryptedLogGroup} from './log-group.ts'
+import {roleWithPolicies} from './role.ts'
 
 /**
  * The client's VPC on its own CIDR: public subnets (ALB, NAT), private subnets (tasks, out through
@@ -32,6 +33,7 @@ export class ClientNetwork extends Construct {
   readonly flowLog: FlowLog
   readonly flowLogGroup: CloudwatchLogGroup
   readonly defaultSecurityGroup: DefaultSecurityGroup
+  readonly s3Endpoint: VpcEndpoint
 
   constructor(scope: Construct, id: string, model: ClientStackModel, key: KmsKey) {
     super(scope, id)
@@ -97,7 +99,7 @@ export class ClientNetwork extends Construct {
       })
     })
     // One route table per private subnet, out through the NAT of its AZ (or the first ones when the tier has fewer NATs).
-    this.privateSubnets.forEach((subnet, index) => {
+    const privateRouteTables = this.privateSubnets.map((subnet, index) => {
       const routes = new RouteTable(this, `privateRoutes${index + 1}`, {
         tags: {Name: `${names.prefix}-private-${index + 1}`},
         vpcId: this.vpc.id,
@@ -111,6 +113,15 @@ export class ClientNetwork extends Construct {
         routeTableId: routes.id,
         subnetId: subnet.id,
       })
+      return routes
+    })
+    // S3 (and the image layers ECR serves from S3) without NAT: no NAT data charge, no internet path.
+    this.s3Endpoint = new VpcEndpoint(this, 's3Endpoint', {
+      routeTableIds: privateRouteTables.map((routes) => routes.id),
+      serviceName: `com.amazonaws.${model.region}.s3`,
+      tags: {Name: `${names.prefix}-s3`},
+      vpcEndpointType: 'Gateway',
+      vpcId: this.vpc.id,
     })
     // Isolated subnets: local routes only.
     const isolatedRoutes = new RouteTable(this, 'isolatedRoutes', {
@@ -130,23 +141,22 @@ export class ClientNetwork extends Construct {
       name: names.logGroups.flowLogs,
       retentionDays: model.logRetentionDays,
     })
-    const flowLogRole = new IamRole(this, 'flowLogRole', {
-      assumeRolePolicy: serviceTrustPolicy('vpc-flow-logs.amazonaws.com', model.account.id),
+    const flowLogRole = roleWithPolicies(this, 'flowLogRole', {
       description: `Lets VPC flow logs of ${model.id} write to their log group`,
-      inlinePolicy: [
-        {
-          name: 'write-flow-logs',
-          policy: policyDocument([
-            {
-              Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-              Resource: [model.arns.flowLogGroup, `${model.arns.flowLogGroup}:log-stream:*`],
-              Sid: 'WriteFlowLogGroup',
-            },
-          ]),
-        },
-      ],
       name: names.roles.flowLogs,
-    })
+      policies: {
+        'write-flow-logs': [
+          {
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+            Resource: [model.arns.flowLogGroup, `${model.arns.flowLogGroup}:log-stream:*`],
+            Sid: 'WriteFlowLogGroup',
+          },
+          // Part of the documented minimum: the service checks its group exists. No resource-level permission.
+          {Action: 'logs:DescribeLogGroups', Resource: '*', Sid: 'FindFlowLogGroup'},
+        ],
+      },
+      trust: serviceTrustPolicy('vpc-flow-logs.amazonaws.com', model.account.id),
+    }).role
     this.flowLog = new FlowLog(this, 'flowLog', {
       iamRoleArn: flowLogRole.arn,
       logDestination: this.flowLogGroup.arn,

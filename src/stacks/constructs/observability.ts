@@ -1,6 +1,6 @@
-import {BudgetsBudget} from '@cdktf/provider-aws/lib/budgets-budget/index.js'
 import type {KmsKey} from '@cdktf/provider-aws/lib/kms-key/index.js'
 import {SnsTopicPolicy} from '@cdktf/provider-aws/lib/sns-topic-policy/index.js'
+import {SnsTopicSubscription} from '@cdktf/provider-aws/lib/sns-topic-subscription/index.js'
 import {SnsTopic} from '@cdktf/provider-aws/lib/sns-topic/index.js'
 import {Construct} from 'constructs'
 
@@ -8,13 +8,14 @@ import type {ClientStackModel} from '../model.ts'
 import {policyDocument} from '../policy.ts'
 
 /**
- * Where a client's alerts go: an SNS topic encrypted with the client key (CloudWatch alarms and
- * budget alerts publish to it; operators subscribe), and the monthly budget of the client account
- * from its tier, alerting at 80 % and 100 % of actual spend and 100 % of the forecast.
+ * Where a client's alarms go: an SNS topic encrypted with the client key that CloudWatch alarms
+ * publish to, subscribed to the platform's on-call destination (`alerts` in seiketsu.yaml). The
+ * client's monthly budget lives in the management account (platform stack): only the payer
+ * account sees the bill, and client accounts are created without billing access for roles.
  */
 export class ClientObservability extends Construct {
   readonly alarmTopic: SnsTopic
-  readonly budget: BudgetsBudget
+  readonly onCall?: SnsTopicSubscription
 
   constructor(scope: Construct, id: string, model: ClientStackModel, key: KmsKey) {
     super(scope, id)
@@ -26,26 +27,18 @@ export class ClientObservability extends Construct {
         {
           Action: 'sns:Publish',
           Condition: {StringEquals: {'aws:SourceAccount': model.account.id}},
-          Principal: {Service: ['cloudwatch.amazonaws.com', 'budgets.amazonaws.com']},
+          Principal: {Service: 'cloudwatch.amazonaws.com'},
           Resource: arns.alarmTopic,
-          Sid: 'AlarmsAndBudgetsPublish',
+          Sid: 'AlarmsPublish',
         },
       ]),
     })
-    const notify = (notificationType: string, threshold: number) => ({
-      comparisonOperator: 'GREATER_THAN',
-      notificationType,
-      subscriberSnsTopicArns: [this.alarmTopic.arn],
-      threshold,
-      thresholdType: 'PERCENTAGE',
-    })
-    this.budget = new BudgetsBudget(this, 'budget', {
-      budgetType: 'COST',
-      limitAmount: String(model.monthlyBudgetUsd),
-      limitUnit: 'USD',
-      name: names.budget,
-      notification: [notify('ACTUAL', 80), notify('ACTUAL', 100), notify('FORECASTED', 100)],
-      timeUnit: 'MONTHLY',
-    })
+    // An email subscription waits for its confirmation link; an HTTPS one for the endpoint's confirmation.
+    if (model.alerts)
+      this.onCall = new SnsTopicSubscription(this, 'onCall', {
+        endpoint: model.alerts.endpoint,
+        protocol: model.alerts.protocol,
+        topicArn: this.alarmTopic.arn,
+      })
   }
 }

@@ -6,7 +6,8 @@ import {EcsCluster} from '@cdktf/provider-aws/lib/ecs-cluster/index.js'
 import {EcsService} from '@cdktf/provider-aws/lib/ecs-service/index.js'
 import {EcsTaskDefinition} from '@cdktf/provider-aws/lib/ecs-task-definition/index.js'
 import type {ElasticacheReplicationGroup} from '@cdktf/provider-aws/lib/elasticache-replication-group/index.js'
-import {IamRole} from '@cdktf/provider-aws/lib/iam-role/index.js'
+import type {CloudwatchLogGroup} from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js'
+import type {IamRole} from '@cdktf/provider-aws/lib/iam-role/index.js'
 import type {KmsKey} from '@cdktf/provider-aws/lib/kms-key/index.js'
 import type {LbListener} from '@cdktf/provider-aws/lib/lb-listener/index.js'
 import type {LbTargetGroup} from '@cdktf/provider-aws/lib/lb-target-group/index.js'
@@ -16,11 +17,13 @@ import type {SecurityGroup} from '@cdktf/provider-aws/lib/security-group/index.j
 import type {SnsTopic} from '@cdktf/provider-aws/lib/sns-topic/index.js'
 import {SqsQueue} from '@cdktf/provider-aws/lib/sqs-queue/index.js'
 import type {Subnet} from '@cdktf/provider-aws/lib/subnet/index.js'
+import {Token} from 'cdktf'
 import {Construct} from 'constructs'
 
 import {PORTS, type ClientStackModel} from '../model.ts'
-import {policyDocument, serviceTrustPolicy, type PolicyStatement} from '../policy.ts'
+import {serviceTrustPolicy, type PolicyStatement} from '../policy.ts'
 import {encryptedLogGroup} from './log-group.ts'
+import {roleWithPolicies} from './role.ts'
 
 export interface ClientServiceDeps {
   key: KmsKey
@@ -32,7 +35,9 @@ export interface ClientServiceDeps {
   taskRole: IamRole
   integrationSecrets: {envName: string; secret: SecretsmanagerSecret}[]
   database: DbInstance
+  replicas: DbInstance[]
   cache: ElasticacheReplicationGroup
+  cacheUser: string
   dataBucket: string
   alarmTopic: SnsTopic
 }
@@ -42,10 +47,15 @@ export interface ClientServiceDeps {
  * root filesystem, port 8000), credentials injected from Secrets Manager by ARN, a task role
  * (SeiketsuClientApp) separate from the execution role; the work queue (encrypted SQS); and the
  * seed's scaling: step scaling +2 when CPU > 70 %, memory > 80 %, response time > 0.5 s or queue
- * depth > 100, −1 when CPU stays low, 5-minute cooldowns, bounded by the tier.
+ * depth > 100, −1 only when all four are low, 5-minute cooldowns, bounded by the tier.
+ *
+ * The service runs no task that cannot start (model.serviceGate): its task counts wait on a bool
+ * variable that seiketsu plan sets once the image is pinned by digest and every integration secret
+ * holds a value. Until then the service exists with 0 tasks.
  */
 export class ClientService extends Construct {
   readonly cluster: EcsCluster
+  readonly insightsLogGroup: CloudwatchLogGroup
   readonly taskDefinition: EcsTaskDefinition
   readonly service: EcsService
   readonly executionRole: IamRole
@@ -73,7 +83,14 @@ export class ClientService extends Construct {
       visibilityTimeoutSeconds: 120,
     })
 
+    // Container Insights would create this group itself, unencrypted and kept forever: create it first.
+    this.insightsLogGroup = encryptedLogGroup(this, 'insightsLogGroup', {
+      key: deps.key,
+      name: names.logGroups.containerInsights,
+      retentionDays: model.logRetentionDays,
+    })
     this.cluster = new EcsCluster(this, 'cluster', {
+      dependsOn: [this.insightsLogGroup],
       name: names.cluster,
       setting: [{name: 'containerInsights', value: 'enabled'}],
     })
@@ -92,38 +109,38 @@ export class ClientService extends Construct {
             },
           ]
         : []
-    this.executionRole = new IamRole(this, 'executionRole', {
-      assumeRolePolicy: serviceTrustPolicy('ecs-tasks.amazonaws.com', model.account.id),
+    this.executionRole = roleWithPolicies(this, 'executionRole', {
       description: `Starts the tasks of client ${model.id}: pulls the image, writes logs, injects secrets`,
-      inlinePolicy: [
-        {
-          name: 'start-tasks',
-          policy: policyDocument([
-            // GetAuthorizationToken has no resource-level permissions: AWS only accepts "*" here.
-            {Action: 'ecr:GetAuthorizationToken', Resource: '*', Sid: 'EcrLogin'},
-            {
-              Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
-              Resource: arns.imageRepository,
-              Sid: 'PullAppImage',
-            },
-            {
-              Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-              Resource: `${arns.appLogGroup}:log-stream:*`,
-              Sid: 'WriteAppLogs',
-            },
-            ...secretStatements,
-            {Action: 'kms:Decrypt', Resource: deps.key.arn, Sid: 'DecryptSecrets'},
-          ]),
-        },
-      ],
       name: names.roles.execution,
-    })
+      policies: {
+        'start-tasks': [
+          // GetAuthorizationToken has no resource-level permissions: AWS only accepts "*" here.
+          {Action: 'ecr:GetAuthorizationToken', Resource: '*', Sid: 'EcrLogin'},
+          {
+            Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+            Resource: arns.imageRepository,
+            Sid: 'PullAppImage',
+          },
+          {
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: `${arns.appLogGroup}:log-stream:*`,
+            Sid: 'WriteAppLogs',
+          },
+          ...secretStatements,
+          {Action: 'kms:Decrypt', Resource: deps.key.arn, Sid: 'DecryptSecrets'},
+        ],
+      },
+      trust: serviceTrustPolicy('ecs-tasks.amazonaws.com', model.account.id),
+    }).role
 
     const environment = [
       ['SEIKETSU_CLIENT_ID', model.id],
       ['AWS_REGION', model.region],
       ['PORT', String(PORTS.app)],
       ['DATABASE_HOST', deps.database.address],
+      // Read replicas (comma-separated; empty on tiers without): same user, same IAM authentication. A
+      // literal join of references: a join() call would put quotes inside the container JSON.
+      ['DATABASE_READ_HOSTS', deps.replicas.map((replica) => replica.address).join(',')],
       ['DATABASE_PORT', String(PORTS.postgres)],
       ['DATABASE_NAME', model.database.databaseName],
       ['DATABASE_USER', model.database.appUsername],
@@ -131,6 +148,8 @@ export class ClientService extends Construct {
       ['REDIS_HOST', deps.cache.primaryEndpointAddress],
       ['REDIS_PORT', String(PORTS.redis)],
       ['REDIS_TLS', 'true'],
+      ['REDIS_USER', deps.cacheUser],
+      ['REDIS_AUTH', 'iam'],
       ['DATA_BUCKET', deps.dataBucket],
       ['WORK_QUEUE_URL', this.queue.url],
     ].map(([name, value]) => ({name, value}))
@@ -168,11 +187,12 @@ export class ClientService extends Construct {
       taskRoleArn: deps.taskRole.arn,
       volume: [{name: 'scratch'}],
     })
+    const gated = (tasks: number) => gatedTaskCount(model.serviceGate, tasks)
     this.service = new EcsService(this, 'service', {
       cluster: this.cluster.id,
       dependsOn: [deps.listener],
       deploymentCircuitBreaker: {enable: true, rollback: true},
-      desiredCount: task.minTasks,
+      desiredCount: gated(task.minTasks),
       enableEcsManagedTags: true,
       healthCheckGracePeriodSeconds: 60,
       launchType: 'FARGATE',
@@ -191,8 +211,8 @@ export class ClientService extends Construct {
     })
 
     this.scalingTarget = new AppautoscalingTarget(this, 'scalingTarget', {
-      maxCapacity: task.maxTasks,
-      minCapacity: task.minTasks,
+      maxCapacity: gated(task.maxTasks),
+      minCapacity: gated(task.minTasks),
       resourceId: `service/${this.cluster.name}/${this.service.name}`,
       scalableDimension: 'ecs:service:DesiredCount',
       serviceNamespace: 'ecs',
@@ -252,6 +272,7 @@ export class ClientService extends Construct {
         treatMissingData: 'notBreaching',
       })
     this.alarms = [
+      this.allLowAlarm(model, serviceDimensions, targetDimensions),
       alarm('cpuHigh', {
         actions: scaleOutActions,
         comparison: 'GreaterThanThreshold',
@@ -300,18 +321,6 @@ export class ClientService extends Construct {
         statistic: 'Maximum',
         threshold: scaling.queueDepthHigh,
       }),
-      alarm('cpuLow', {
-        actions: [this.scaleIn.arn],
-        comparison: 'LessThanThreshold',
-        description: `Scale in: CPU below ${scaling.cpuLowPercent} % for 15 minutes`,
-        dimensions: serviceDimensions,
-        metricName: 'CPUUtilization',
-        name: names.alarms.cpuLow,
-        namespace: 'AWS/ECS',
-        periods: 15,
-        statistic: 'Average',
-        threshold: scaling.cpuLowPercent,
-      }),
       alarm('unhealthyTargets', {
         actions: [deps.alarmTopic.arn],
         comparison: 'GreaterThanThreshold',
@@ -326,4 +335,55 @@ export class ClientService extends Construct {
       }),
     ]
   }
+
+  /**
+   * The scale-in alarm: the highest of the four scale-out metrics, each as a share of its own mark,
+   * below scaleInLoadRatio for scaleInMinutes. One alarm over all of them, so the service scales in
+   * only when every metric is low (a metric without data, e.g. no traffic, counts as 0).
+   */
+  private allLowAlarm(
+    model: ClientStackModel,
+    serviceDimensions: Record<string, string>,
+    targetDimensions: Record<string, string>,
+  ): CloudwatchMetricAlarm {
+    const {names, scaling} = model
+    const metric = (
+      id: string,
+      namespace: string,
+      metricName: string,
+      stat: string,
+      dimensions: Record<string, string>,
+    ) => ({
+      id,
+      metric: {dimensions, metricName, namespace, period: 60, stat},
+      returnData: false,
+    })
+    return new CloudwatchMetricAlarm(this, 'allLow', {
+      actionsEnabled: true,
+      alarmActions: [this.scaleIn.arn],
+      alarmDescription: `Scale in: CPU, memory, response time and queue depth all below ${scaling.scaleInLoadRatio * 100} % of their scale-out marks for ${scaling.scaleInMinutes} minutes`,
+      alarmName: names.alarms.allLow,
+      comparisonOperator: 'LessThanThreshold',
+      evaluationPeriods: scaling.scaleInMinutes,
+      metricQuery: [
+        metric('cpu', 'AWS/ECS', 'CPUUtilization', 'Average', serviceDimensions),
+        metric('memory', 'AWS/ECS', 'MemoryUtilization', 'Average', serviceDimensions),
+        metric('latency', 'AWS/ApplicationELB', 'TargetResponseTime', 'Average', targetDimensions),
+        metric('queue', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'Maximum', {QueueName: names.queue}),
+        {
+          expression: `MAX([FILL(cpu, 0) / ${scaling.cpuHighPercent}, FILL(memory, 0) / ${scaling.memoryHighPercent}, FILL(latency, 0) / ${scaling.responseTimeHighSeconds}, FILL(queue, 0) / ${scaling.queueDepthHigh}])`,
+          id: 'load',
+          label: 'Highest scale-out metric as a share of its mark',
+          returnData: true,
+        },
+      ],
+      threshold: scaling.scaleInLoadRatio,
+      treatMissingData: 'notBreaching',
+    })
+  }
+}
+
+/** The task count the service and its scaling target reach once the gate variable opens (`${var.x ? n : 0}`). */
+export function gatedTaskCount(gate: ClientStackModel['serviceGate'], tasks: number): number {
+  return Token.asNumber(`\${var.${gate.variable} ? ${tasks} : 0}`)
 }

@@ -38,6 +38,18 @@ export class SeiketsuStack extends TerraformStack {
     }
   }
 
+  /**
+   * Resources this stack no longer declares and terraform must forget rather than destroy (`removed`
+   * blocks with destroy = false): a no-op for an address the state never held.
+   */
+  forget(addresses: readonly string[]): void {
+    if (addresses.length > 0)
+      this.addOverride(
+        'removed',
+        addresses.map((from) => ({from, lifecycle: {destroy: false}})),
+      )
+  }
+
   protected override allocateLogicalId(element: TerraformElement | Node): string {
     const node = TerraformElement.isTerraformElement(element) ? element.node : element
     const path = node.scopes.slice(node.scopes.indexOf(this) + 1)

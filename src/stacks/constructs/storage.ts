@@ -1,12 +1,12 @@
-import {IamRole} from '@cdktf/provider-aws/lib/iam-role/index.js'
 import type {KmsKey} from '@cdktf/provider-aws/lib/kms-key/index.js'
 import type {AwsProvider} from '@cdktf/provider-aws/lib/provider/index.js'
 import {S3BucketReplicationConfigurationA} from '@cdktf/provider-aws/lib/s3-bucket-replication-configuration/index.js'
 import {Construct} from 'constructs'
 
 import type {ClientStackModel} from '../model.ts'
-import {policyDocument, serviceTrustPolicy} from '../policy.ts'
+import {serviceTrustPolicy} from '../policy.ts'
 import {HardenedBucket, archivalLifecycle} from './bucket.ts'
+import {roleWithPolicies} from './role.ts'
 
 /**
  * The client's data bucket (SSE-KMS with the client key) replicated to a DR bucket in the DR region
@@ -36,35 +36,32 @@ export class ClientStorage extends Construct {
       provider: drProvider,
     })
 
-    const replicationRole = new IamRole(this, 'replicationRole', {
-      assumeRolePolicy: serviceTrustPolicy('s3.amazonaws.com', model.account.id),
+    const replicationRole = roleWithPolicies(this, 'replicationRole', {
       description: `Replicates the data bucket of ${model.id} to its DR bucket`,
-      inlinePolicy: [
-        {
-          name: 'replicate-to-dr',
-          policy: policyDocument([
-            {
-              Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
-              Resource: arns.dataBucket,
-              Sid: 'ReadReplicationConfiguration',
-            },
-            {
-              Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'],
-              Resource: `${arns.dataBucket}/*`,
-              Sid: 'ReadSourceVersions',
-            },
-            {
-              Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'],
-              Resource: `${arns.drBucket}/*`,
-              Sid: 'WriteReplicas',
-            },
-            {Action: 'kms:Decrypt', Resource: keys.key.arn, Sid: 'DecryptSource'},
-            {Action: ['kms:Encrypt', 'kms:GenerateDataKey'], Resource: keys.backupKey.arn, Sid: 'EncryptReplicas'},
-          ]),
-        },
-      ],
       name: names.roles.replication,
-    })
+      policies: {
+        'replicate-to-dr': [
+          {
+            Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
+            Resource: arns.dataBucket,
+            Sid: 'ReadReplicationConfiguration',
+          },
+          {
+            Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'],
+            Resource: `${arns.dataBucket}/*`,
+            Sid: 'ReadSourceVersions',
+          },
+          {
+            Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'],
+            Resource: `${arns.drBucket}/*`,
+            Sid: 'WriteReplicas',
+          },
+          {Action: 'kms:Decrypt', Resource: keys.key.arn, Sid: 'DecryptSource'},
+          {Action: ['kms:Encrypt', 'kms:GenerateDataKey'], Resource: keys.backupKey.arn, Sid: 'EncryptReplicas'},
+        ],
+      },
+      trust: serviceTrustPolicy('s3.amazonaws.com', model.account.id),
+    }).role
     this.replication = new S3BucketReplicationConfigurationA(this, 'replication', {
       bucket: this.data.bucket.id,
       dependsOn: [this.data.versioning, this.disasterRecovery.versioning],
