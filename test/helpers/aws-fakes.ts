@@ -54,6 +54,8 @@ export interface FakeSecret {
   versions: FakeSecretVersion[]
   lastChangedDate?: Date
   lastRotatedDate?: Date
+  /** Scheduled for deletion (DeleteSecret with a recovery window): DescribeSecret still answers, with DeletedDate. */
+  deletedDate?: Date
 }
 
 export interface FakeClientAccount {
@@ -81,6 +83,11 @@ export class FakeAws {
   onDemandLimit = 25
   /** Services may return fewer results than asked for (with a next token): list pages hold at most this many. */
   pageSize = 100
+  /** Milliseconds every KMS / Secrets Manager answer waits, so concurrent calls overlap. */
+  latencyMs = 0
+  /** Calls being answered now, and the most ever at once, per `<service>:<Operation>`. */
+  readonly inFlight = new Map<string, number>()
+  readonly peakInFlight = new Map<string, number>()
   service!: LoopbackService
 
   static async start(): Promise<FakeAws> {
@@ -202,8 +209,18 @@ export class FakeAws {
     return Object.fromEntries(
       Object.entries(handlers).map(([operation, handler]) => [
         operation,
-        (body: Record<string, unknown>, call: AwsCall) =>
-          (this.faults.get(`${service}:${operation}`)?.shift() as AwsReply | undefined) ?? handler(body, call),
+        async (body: Record<string, unknown>, call: AwsCall) => {
+          const key = `${service}:${operation}`
+          const now = (this.inFlight.get(key) ?? 0) + 1
+          this.inFlight.set(key, now)
+          this.peakInFlight.set(key, Math.max(now, this.peakInFlight.get(key) ?? 0))
+          try {
+            if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs))
+            return (this.faults.get(key)?.shift() as AwsReply | undefined) ?? (await handler(body, call))
+          } finally {
+            this.inFlight.set(key, this.inFlight.get(key)! - 1)
+          }
+        },
       ]),
     )
   }
@@ -399,6 +416,7 @@ export class FakeAws {
         return {
           body: {
             ARN: secret.arn,
+            DeletedDate: epoch(secret.deletedDate),
             KmsKeyId: secret.kmsKeyId,
             LastChangedDate: epoch(secret.lastChangedDate),
             LastRotatedDate: epoch(secret.lastRotatedDate),
