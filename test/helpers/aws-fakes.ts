@@ -10,9 +10,10 @@ import {
   type JsonHandler,
   type LoopbackService,
 } from './aws-loopback.ts'
+import {FakeEcs} from './ecs-fake.ts'
 
 /**
- * Stateful stand-ins of STS, KMS and Secrets Manager behind one loopback endpoint, for the real
+ * Stateful stand-ins of STS, KMS, Secrets Manager and ECS (RunTask, DescribeTasks: `ecs-fake.ts`) behind one loopback endpoint, for the real
  * AWS SDK clients. They keep one state per AWS account and region and tell the account from the
  * caller's access key: STS AssumeRole hands out `ASIA<account>…` keys, and KMS / Secrets Manager
  * refuse any other caller, so a call that did not go through the provisioner role fails as it
@@ -74,6 +75,7 @@ export function assumedAccessKey(accountId: string): string {
 
 export class FakeAws {
   readonly kmsKeys: FakeKmsKey[] = []
+  readonly ecs = new FakeEcs()
   readonly secrets: FakeSecret[] = []
   readonly assumed: {roleArn: string; sessionName: string; signer?: string}[] = []
   /** Replies served before the real handler, per `<service>:<Operation>` (e.g. `kms:DescribeKey`), first in first out. */
@@ -83,7 +85,7 @@ export class FakeAws {
   onDemandLimit = 25
   /** Services may return fewer results than asked for (with a next token): list pages hold at most this many. */
   pageSize = 100
-  /** Milliseconds every KMS / Secrets Manager answer waits, so concurrent calls overlap. */
+  /** Milliseconds every KMS / Secrets Manager / ECS answer waits, so concurrent calls overlap. */
   latencyMs = 0
   /** Calls being answered now, and the most ever at once, per `<service>:<Operation>`. */
   readonly inFlight = new Map<string, number>()
@@ -96,6 +98,10 @@ export class FakeAws {
       json: {
         secretsmanager: fake.withFaults('secretsmanager', fake.secretsHandlers()),
         TrentService: fake.withFaults('kms', fake.kmsHandlers()),
+        AmazonEC2ContainerServiceV20141113: fake.withFaults(
+          'ecs',
+          fake.ecs.handlers((call) => fake.scope(call)),
+        ),
       },
       query: {
         AssumeRole: (params, call) => {
