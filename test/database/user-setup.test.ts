@@ -274,6 +274,18 @@ describe('database user setup', () => {
       expect((error.details as {taskArn: string}).taskArn).to.equal(fake.ecs.tasks.at(-1)!.taskArn)
     })
 
+    it('a task DescribeTasks does not see yet (MISSING) is looked for again, a few times only', async () => {
+      definition({exitCode: 0})
+      fake.ecs.invisibleDescribes = 3
+      expect((await run()).status).to.equal('succeeded')
+      expect(fake.callsOf('DescribeTasks')).to.have.length(3 + 3)
+
+      fake.ecs.invisibleDescribes = 4
+      const error = await rejection(run())
+      expect([error.exitCode, error.code]).to.deep.equal([4, 'ECS_TASK_MISSING'])
+      expect(error.message).to.contain('does not know task').and.contain('MISSING')
+    })
+
     it('a client without an account is exit 2 with no AWS call; an abort stops the waiting (exit 130)', async () => {
       const noAccount = await rejection(run({}, 'newco'))
       expect([noAccount.exitCode, noAccount.code]).to.deep.equal([2, 'NO_ACCOUNT'])

@@ -43,6 +43,8 @@ export interface FakeEcsTask {
   stoppedAt?: Date
   /** DescribeTasks calls that saw this task. */
   described: number
+  /** DescribeTasks calls that did not see it yet (eventual consistency). */
+  unseen: number
   containerArns: string[]
 }
 
@@ -58,6 +60,8 @@ export class FakeEcs {
   readonly subnets = new Map<string, Set<string>>()
   /** RunTask answers these as `failures` (and starts nothing), first in first out. */
   readonly runFailures: {reason: string; detail?: string}[] = []
+  /** Eventual consistency: DescribeTasks answers MISSING for a new task this many times before it sees it. */
+  invisibleDescribes = 0
 
   addCluster(accountId: string, region: string, name: string): string {
     const arn = `arn:aws:ecs:${region}:${accountId}:cluster/${name}`
@@ -171,6 +175,7 @@ export class FakeEcs {
       definition,
       described: 0,
       lastStatus: 'PROVISIONING',
+      unseen: 0,
       region: where.region,
       request: body,
       taskArn: `arn:aws:ecs:${where.region}:${where.accountId}:task/${cluster.name}/${randomBytes(16).toString('hex')}`,
@@ -196,7 +201,8 @@ export class FakeEcs {
         (candidate) =>
           candidate.clusterArn === cluster.arn && (candidate.taskArn === id || candidate.taskArn.endsWith(`/${id}`)),
       )
-      if (!task) {
+      if (!task || task.unseen < this.invisibleDescribes) {
+        if (task) task.unseen++
         failures.push({arn: id, reason: 'MISSING'})
         continue
       }
