@@ -321,7 +321,9 @@ export async function runDatabaseUserSetup(
         lastStatus,
         status: exitCode === 0 ? 'succeeded' : 'failed',
         stopCode: task.stopCode ?? null,
-        stoppedReason: task.stoppedReason ?? container?.reason ?? null,
+        stoppedReason: container
+          ? (task.stoppedReason ?? container.reason ?? null)
+          : `the task has no container ${setup.container} (it has ${(task.containers ?? []).map((c) => c.name).join(', ') || 'none'}): check database_setup.container`,
         taskArn,
         ...(log ? {log} : {}),
       }

@@ -213,6 +213,14 @@ describe('database user setup', () => {
 
       definition({failToStart: 'ResourceInitializationError: unable to pull secrets or registry auth: AccessDenied'})
       expect((await run()).stoppedReason).to.match(/^ResourceInitializationError: /)
+
+      // An output naming another container cannot tell success: failed, saying why.
+      definition({exitCode: 0})
+      const wrong = await run({}, 'acme', {...setup, container: 'migrate'})
+      expect(wrong).to.deep.include({exitCode: null, status: 'failed'})
+      expect(wrong.stoppedReason).to.equal(
+        'the task has no container migrate (it has db-setup): check database_setup.container',
+      )
     })
 
     it('times out after the bound without waiting for real, and leaves the task running', async () => {
