@@ -99,33 +99,8 @@ export async function fetchMonthlyCosts(
   options: CostExplorerOptions,
   now = new Date(),
 ): Promise<FetchResult> {
-  const {CostExplorerClient, GetCostAndUsageCommand} = await import('@aws-sdk/client-cost-explorer')
-  const client = new CostExplorerClient({
-    // Cost Explorer has one endpoint per partition (ce.us-east-1.amazonaws.com for aws).
-    region: 'us-east-1',
-    maxAttempts: options.maxAttempts,
-    // A hung endpoint fails the report instead of hanging a CI job.
-    requestHandler: {connectionTimeout: 10_000, requestTimeout: 60_000},
-    ...(options.endpointUrl ? {endpoint: options.endpointUrl} : {}),
-    ...(options.profile ? {profile: options.profile} : {}),
-  })
-  let requests = 0
-  // Runs once per HTTP attempt (inside the retry loop). An attempt that got an answer from the
-  // service, error or not, is billed; one that never connected is not.
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      try {
-        const result = await next(args)
-        requests++
-        return result
-      } catch (error) {
-        const answered = error as {$response?: unknown; $metadata?: {httpStatusCode?: number}}
-        if (answered.$response !== undefined || answered.$metadata?.httpStatusCode !== undefined) requests++
-        throw error
-      }
-    },
-    {name: 'seiketsuCountRequests', step: 'deserialize'},
-  )
+  const {GetCostAndUsageCommand} = await import('@aws-sdk/client-cost-explorer')
+  const {client, requests: billed} = await costExplorerClient(options)
   const period = monthPeriod(query.month, now)
   const amounts = new Map<string, Decimal>()
   const names = new Map<string, string>()
@@ -174,7 +149,9 @@ export async function fetchMonthlyCosts(
       seenTokens.add(token)
     }
   } catch (error) {
-    throw costExplorerError(error, requests, options)
+    throw costExplorerError(error, billed(), options)
+  } finally {
+    client.destroy()
   }
   if (currencies.size > 1)
     throw new SeiketsuError(`Cost Explorer returned amounts in ${[...currencies].join(' and ')}`, ExitCode.External, {
@@ -193,8 +170,44 @@ export async function fetchMonthlyCosts(
       metric: query.metric,
       month: query.month,
     },
-    requests,
+    requests: billed(),
   }
+}
+
+/**
+ * A Cost Explorer client in the partition's one region, with bounded attempts and a counter of
+ * billed requests. The counter runs once per HTTP attempt (inside the retry loop): an attempt that
+ * got an answer from the service, error or not, is billed; one that never connected is not.
+ */
+export async function costExplorerClient(
+  options: CostExplorerOptions,
+): Promise<{client: import('@aws-sdk/client-cost-explorer').CostExplorerClient; requests: () => number}> {
+  const {CostExplorerClient} = await import('@aws-sdk/client-cost-explorer')
+  const client = new CostExplorerClient({
+    // Cost Explorer has one endpoint per partition (ce.us-east-1.amazonaws.com for aws).
+    region: 'us-east-1',
+    maxAttempts: options.maxAttempts,
+    // A hung endpoint fails the command instead of hanging a CI job.
+    requestHandler: {connectionTimeout: 10_000, requestTimeout: 60_000},
+    ...(options.endpointUrl ? {endpoint: options.endpointUrl} : {}),
+    ...(options.profile ? {profile: options.profile} : {}),
+  })
+  let requests = 0
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        const result = await next(args)
+        requests++
+        return result
+      } catch (error) {
+        const answered = error as {$response?: unknown; $metadata?: {httpStatusCode?: number}}
+        if (answered.$response !== undefined || answered.$metadata?.httpStatusCode !== undefined) requests++
+        throw error
+      }
+    },
+    {name: 'seiketsuCountRequests', step: 'deserialize'},
+  )
+  return {client, requests: () => requests}
 }
 
 /** `seiketsu:client$acme` → `acme`; Cost Explorer writes untagged costs as `seiketsu:client$`. */
@@ -204,7 +217,6 @@ function tagValue(key: string): string {
 }
 
 const ADVICE: Record<string, string> = {
-  AccessDeniedException: 'The caller needs ce:GetCostAndUsage in the management (payer) account.',
   BillExpirationException: 'Cost Explorer keeps 13 months (38 with multi-year data enabled): pick a later --month.',
   CredentialsProviderError: 'No AWS credentials found: set AWS_PROFILE or pass --profile, or export AWS credentials.',
   DataUnavailableException:
@@ -212,7 +224,16 @@ const ADVICE: Record<string, string> = {
   LimitExceededException: 'Cost Explorer throttled the requests: wait a minute and run again (each retry is billed).',
 }
 
-function costExplorerError(error: unknown, requests: number, options: CostExplorerOptions): SeiketsuError {
+/**
+ * A Cost Explorer failure as exit 4: the service's error name and message, the billed requests
+ * already made, and what to do. `permissions` are the IAM actions the caller needs (for AccessDenied).
+ */
+export function costExplorerError(
+  error: unknown,
+  requests: number,
+  options: CostExplorerOptions,
+  permissions: readonly string[] = ['ce:GetCostAndUsage'],
+): SeiketsuError {
   if (error instanceof SeiketsuError) return error
   const caught = error as Error & {$metadata?: {httpStatusCode?: number}; code?: string}
   const name = caught.name || 'Error'
@@ -223,7 +244,9 @@ function costExplorerError(error: unknown, requests: number, options: CostExplor
   const advice =
     name === 'CredentialsProviderError' && options.profile
       ? `Profile '${options.profile}' gave no credentials: check ~/.aws/config and ~/.aws/credentials (aws sso login --profile ${options.profile}).`
-      : ADVICE[name]
+      : name === 'AccessDeniedException'
+        ? `The caller needs ${permissions.join(' and ')} in the management (payer) account.`
+        : ADVICE[name]
   return new SeiketsuError(
     `${message} (after ${requests} billed request${requests === 1 ? '' : 's'})`,
     ExitCode.External,

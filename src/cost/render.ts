@@ -2,6 +2,7 @@ import chalk from 'chalk'
 
 import {renderTable} from '../ui/table.ts'
 import type {ClientCostEstimate} from './client-estimate.ts'
+import {TAG_DISCOVERY_DELAY, type TagActivationResult, type TagActivationStatus} from './cost-allocation-tags.ts'
 import {decimal, displayAmount, max, type Decimal} from './money.ts'
 import type {CostReport} from './report.ts'
 
@@ -169,4 +170,49 @@ function toCsv(rows: (string | number | boolean)[][]): string {
     return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
   }
   return rows.map((row) => row.map(field).join(',')).join('\n')
+}
+
+const TAG_STATUS_TEXT: Record<TagActivationStatus, string> = {
+  activated: 'activated',
+  'already-active': 'already active',
+  failed: 'FAILED',
+  'not-known-yet': 'not known to Billing yet',
+  'would-activate': 'inactive: would be activated',
+}
+
+/** `cost activate-tags` for people: a line per key, what changed, what to do next, the billed requests. */
+export function tagActivationText(result: TagActivationResult): string {
+  const reasons = result.keys.some((key) => key.reason)
+  const rows = result.keys.map((key) => [
+    key.key,
+    key.status === 'failed' ? chalk.red(TAG_STATUS_TEXT[key.status]) : TAG_STATUS_TEXT[key.status],
+    ...(reasons ? [key.reason ? `${key.reason.code}: ${key.reason.message}` : ''] : []),
+  ])
+  const lines = [renderTable(['TAG KEY', 'STATUS', ...(reasons ? ['REASON'] : [])], rows)]
+  const {counts} = result
+  if (result.dryRun)
+    lines.push(
+      counts['would-activate'] > 0
+        ? `Dry run: ${plural(counts['would-activate'], 'key')} would be activated; nothing was changed.`
+        : 'Dry run: nothing to activate.',
+    )
+  else if (!result.changed && counts.failed === 0 && counts['not-known-yet'] === 0)
+    lines.push(`Nothing changed: all ${plural(counts['already-active'], 'key')} already active.`)
+  else if (counts.activated > 0)
+    lines.push(
+      `Activated ${plural(counts.activated, 'key')}: Cost Explorer shows ${counts.activated === 1 ? 'it' : 'them'} for costs from now on, within 24 hours.`,
+    )
+  if (result.notKnownYet.length > 0)
+    lines.push(
+      `Billing does not know ${result.notKnownYet.join(', ')} yet: it learns a tag key ${TAG_DISCOVERY_DELAY} after the first resource carrying it exists (seiketsu's stacks tag every resource). Run \`seiketsu cost activate-tags\` again tomorrow.`,
+    )
+  if (counts.failed > 0) lines.push(`${plural(counts.failed, 'key')} could not be activated (reason above).`)
+  lines.push(
+    `Cost Explorer requests: ${result.requests} (billed $0.01 each: $${displayAmount(decimal(result.requestsCostUsd))})`,
+  )
+  return lines.join('\n')
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
 }

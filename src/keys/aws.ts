@@ -1,3 +1,4 @@
+import type {ECSClient} from '@aws-sdk/client-ecs'
 import type {KMSClient} from '@aws-sdk/client-kms'
 import type {SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
@@ -9,7 +10,7 @@ import type {ClientManifest} from '../registry/manifest.ts'
  * AWS access of the key commands. Calls to a client's resources go to the client's own account
  * through the provisioner role (STS AssumeRole), starting from the SDK's standard credential chain
  * (or `--profile`). Endpoints follow the SDK's own overrides (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_KMS,
- * _SECRETS_MANAGER, _STS) or `--endpoint-url`. Retries are bounded (`maxAttempts`). SDK clients are
+ * _SECRETS_MANAGER, _ECS, _STS) or `--endpoint-url`. Retries are bounded (`maxAttempts`). SDK clients are
  * imported only when a command really talks to AWS.
  */
 export interface AwsOptions {
@@ -191,6 +192,13 @@ export class AwsSession {
     return this.cached(`secretsmanager ${client.id} ${region}`, async () => {
       const {SecretsManagerClient} = await import('@aws-sdk/client-secrets-manager')
       return new SecretsManagerClient({...this.common(region), credentials: await this.credentialsFor(client)})
+    })
+  }
+
+  ecs(client: ClientManifest, region = client.region): Promise<ECSClient> {
+    return this.cached(`ecs ${client.id} ${region}`, async () => {
+      const {ECSClient} = await import('@aws-sdk/client-ecs')
+      return new ECSClient({...this.common(region), credentials: await this.credentialsFor(client)})
     })
   }
 

@@ -1,9 +1,8 @@
 import {randomUUID} from 'node:crypto'
 
-import {usageError} from '../errors.ts'
+import {isSeiketsuError, usageError} from '../errors.ts'
 import {integrationSecretName} from '../naming.ts'
 import {
-  enabledIntegrations,
   INTEGRATION_LABELS,
   INTEGRATIONS,
   SECRET_INTEGRATIONS,
@@ -13,15 +12,13 @@ import {
 import type {Workspace} from '../workspace/workspace.ts'
 import {recordKeyEvents} from './audit.ts'
 import {awsCall, noAccountError, type AwsSession} from './aws.ts'
+import {clientSecretReadiness, secretIntegrationsOf, type ClientSecretReadiness} from './secret-readiness.ts'
 import {withAwsSession, type KeyOperationOptions} from './signing-keys.ts'
 
 /** Secrets Manager's limit on a secret value. */
 export const MAX_SECRET_BYTES = 65_536
 
-/** The client's integrations that hold credentials and are switched on: the secrets it has. */
-export function secretIntegrationsOf(client: ClientManifest): IntegrationName[] {
-  return enabledIntegrations(client).filter((name) => SECRET_INTEGRATIONS.includes(name))
-}
+export {secretIntegrationsOf} from './secret-readiness.ts'
 
 /** The integration named on the command line, if this client has a secret for it (exit 2 otherwise). */
 export function secretIntegration(client: ClientManifest, integration: string): IntegrationName {
@@ -101,10 +98,28 @@ export async function putSecretValue(
   return {client: client.id, integration, region: client.region, secretName, versionId: response.VersionId}
 }
 
+/** What a `secrets set` means for the client's service, which starts only once every secret holds a value. */
+export interface ServiceSecretReadiness {
+  /** Every integration secret of the client holds a value now. */
+  ready: boolean
+  /** This put gave the last secret without a value its value: the service can start now. */
+  completed: boolean
+  /** The secrets still without a value (`missing`: not created yet; `empty`: never set), and the command that sets each. */
+  missing: {integration: IntegrationName; state: 'missing' | 'empty'; setCommand: string}[]
+  /** When `completed`: the commands that start the service. */
+  next?: string
+}
+
+export interface SetSecretResult extends PutSecretResult {
+  /** Absent when the secrets' state could not be read (the value was put all the same). */
+  readiness?: ServiceSecretReadiness
+}
+
 /**
  * `seiketsu secrets set`: a new value for one of the client's integration secrets. The container
  * exists already (the client stack creates it); only the value is put, and it is never echoed,
- * logged, recorded or returned.
+ * logged, recorded or returned. The client's other secrets are looked at first (DescribeSecret,
+ * no value read) to say whether the service can start now or which secrets it still waits for.
  */
 export async function setIntegrationSecret(
   workspace: Workspace,
@@ -112,12 +127,41 @@ export async function setIntegrationSecret(
   integrationName: string,
   value: string,
   options: KeyOperationOptions = {},
-): Promise<PutSecretResult> {
+): Promise<SetSecretResult> {
   const integration = checkSecretTarget(client, integrationName)
   checkSecretValue(value)
-  return withAwsSession(workspace, options, 'secrets-set', (session) =>
-    putSecretValue(workspace, client, integration, value, session(), options),
-  )
+  return withAwsSession(workspace, options, 'secrets-set', async (session) => {
+    // Advice only: a failure to read the states must not keep the value from being put.
+    const before = await clientSecretReadiness(workspace, client, session()).catch((error: unknown) => {
+      if (isSeiketsuError(error)) return undefined
+      throw error
+    })
+    const result = await putSecretValue(workspace, client, integration, value, session(), options)
+    return before ? {...result, readiness: readinessAfterPut(client, integration, before)} : result
+  })
+}
+
+/** The readiness once `integration` holds a value, from the states read before the put. */
+export function readinessAfterPut(
+  client: ClientManifest,
+  integration: IntegrationName,
+  before: ClientSecretReadiness,
+): ServiceSecretReadiness {
+  const missing = before.secrets
+    .filter((secret) => secret.integration !== integration && secret.state !== 'set')
+    .map((secret) => ({
+      integration: secret.integration,
+      setCommand: secret.setCommand!,
+      state: secret.state as 'missing' | 'empty',
+    }))
+  const wasMissing = before.missing.includes(integration)
+  const completed = wasMissing && missing.length === 0
+  return {
+    completed,
+    missing,
+    ready: missing.length === 0,
+    ...(completed ? {next: `seiketsu plan ${client.id} && seiketsu provision ${client.id}`} : {}),
+  }
 }
 
 /** When an integration's secret last changed (DescribeSecret), for the rotate-keys report. */

@@ -2,6 +2,7 @@ import {readFile} from 'node:fs/promises'
 
 import {expect} from 'chai'
 
+import type {SecretsSetResult} from '../../src/commands/secrets/set.ts'
 import {workspacePaths, type Workspace} from '../../src/workspace/workspace.ts'
 import {FakeAws} from '../helpers/aws-fakes.ts'
 import {FAKE_AWS_ENV} from '../helpers/aws-loopback.ts'
@@ -62,6 +63,38 @@ describe('seiketsu secrets set (CLI)', () => {
     expect(fake.staged(secret, 'AWSCURRENT')!.value).to.equal('line one\nline two\n')
     expect(fake.staged(secret, 'AWSPREVIOUS')!.value).to.equal(VALUE)
     expect(again.stdout).to.contain('Put a new value into seiketsu/acme/elevenlabs').and.not.contain('line one')
+  })
+
+  it('says which secrets the service still waits for, and when the last one was set that plan && provision starts it', async () => {
+    fake.addSecret({accountId: ACME, name: 'seiketsu/acme/twilio', region: 'us-east-1'})
+    const first = await cli(['acme', 'elevenlabs', '--json'], VALUE)
+    expect(first.exitCode, first.stderr).to.equal(0)
+    expect(parseJson<SecretsSetResult>(first).readiness).to.deep.equal({
+      completed: false,
+      missing: [{integration: 'twilio', setCommand: 'seiketsu secrets set acme twilio', state: 'empty'}],
+      ready: false,
+    })
+
+    const last = await cli(['acme', 'twilio'], VALUE)
+    expect(last.exitCode, last.stderr).to.equal(0)
+    expect(last.stdout).to.contain(
+      'Every integration secret of acme now holds a value: seiketsu plan acme && seiketsu provision acme starts its service.',
+    )
+    // A new value for a secret that already had one (a rotation) starts nothing new: no mention.
+    const again = await cli(['acme', 'twilio', '--json'], VALUE)
+    expect(parseJson<SecretsSetResult>(again).readiness).to.deep.equal({completed: false, missing: [], ready: true})
+    const human = await cli(['acme', 'elevenlabs'], VALUE)
+    expect(human.stdout.trim().split('\n')).to.have.length(1)
+    // The states come from DescribeSecret: no secret value is ever read.
+    expect(fake.callsOf('GetSecretValue')).to.have.length(0)
+  })
+
+  it('names the secrets still missing for people', async () => {
+    const result = await cli(['acme', 'elevenlabs'], VALUE)
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(result.stdout).to.contain(
+      "acme's service starts once these secrets hold values too:\n  seiketsu secrets set acme twilio (its secret does not exist yet: seiketsu plan acme && seiketsu provision acme create it)",
+    )
   })
 
   it('accepts only enabled integrations that hold credentials, of clients with an account (exit 2, no AWS call)', async () => {

@@ -10,9 +10,10 @@ import {
   type JsonHandler,
   type LoopbackService,
 } from './aws-loopback.ts'
+import {FakeEcs} from './ecs-fake.ts'
 
 /**
- * Stateful stand-ins of STS, KMS and Secrets Manager behind one loopback endpoint, for the real
+ * Stateful stand-ins of STS, KMS, Secrets Manager and ECS (RunTask, DescribeTasks: `ecs-fake.ts`) behind one loopback endpoint, for the real
  * AWS SDK clients. They keep one state per AWS account and region and tell the account from the
  * caller's access key: STS AssumeRole hands out `ASIA<account>…` keys, and KMS / Secrets Manager
  * refuse any other caller, so a call that did not go through the provisioner role fails as it
@@ -54,6 +55,8 @@ export interface FakeSecret {
   versions: FakeSecretVersion[]
   lastChangedDate?: Date
   lastRotatedDate?: Date
+  /** Scheduled for deletion (DeleteSecret with a recovery window): DescribeSecret still answers, with DeletedDate. */
+  deletedDate?: Date
 }
 
 export interface FakeClientAccount {
@@ -72,6 +75,7 @@ export function assumedAccessKey(accountId: string): string {
 
 export class FakeAws {
   readonly kmsKeys: FakeKmsKey[] = []
+  readonly ecs = new FakeEcs()
   readonly secrets: FakeSecret[] = []
   readonly assumed: {roleArn: string; sessionName: string; signer?: string}[] = []
   /** Replies served before the real handler, per `<service>:<Operation>` (e.g. `kms:DescribeKey`), first in first out. */
@@ -81,6 +85,11 @@ export class FakeAws {
   onDemandLimit = 25
   /** Services may return fewer results than asked for (with a next token): list pages hold at most this many. */
   pageSize = 100
+  /** Milliseconds every KMS / Secrets Manager / ECS answer waits, so concurrent calls overlap. */
+  latencyMs = 0
+  /** Calls being answered now, and the most ever at once, per `<service>:<Operation>`. */
+  readonly inFlight = new Map<string, number>()
+  readonly peakInFlight = new Map<string, number>()
   service!: LoopbackService
 
   static async start(): Promise<FakeAws> {
@@ -89,6 +98,10 @@ export class FakeAws {
       json: {
         secretsmanager: fake.withFaults('secretsmanager', fake.secretsHandlers()),
         TrentService: fake.withFaults('kms', fake.kmsHandlers()),
+        AmazonEC2ContainerServiceV20141113: fake.withFaults(
+          'ecs',
+          fake.ecs.handlers((call) => fake.scope(call)),
+        ),
       },
       query: {
         AssumeRole: (params, call) => {
@@ -202,8 +215,18 @@ export class FakeAws {
     return Object.fromEntries(
       Object.entries(handlers).map(([operation, handler]) => [
         operation,
-        (body: Record<string, unknown>, call: AwsCall) =>
-          (this.faults.get(`${service}:${operation}`)?.shift() as AwsReply | undefined) ?? handler(body, call),
+        async (body: Record<string, unknown>, call: AwsCall) => {
+          const key = `${service}:${operation}`
+          const now = (this.inFlight.get(key) ?? 0) + 1
+          this.inFlight.set(key, now)
+          this.peakInFlight.set(key, Math.max(now, this.peakInFlight.get(key) ?? 0))
+          try {
+            if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs))
+            return (this.faults.get(key)?.shift() as AwsReply | undefined) ?? (await handler(body, call))
+          } finally {
+            this.inFlight.set(key, this.inFlight.get(key)! - 1)
+          }
+        },
       ]),
     )
   }
@@ -399,6 +422,7 @@ export class FakeAws {
         return {
           body: {
             ARN: secret.arn,
+            DeletedDate: epoch(secret.deletedDate),
             KmsKeyId: secret.kmsKeyId,
             LastChangedDate: epoch(secret.lastChangedDate),
             LastRotatedDate: epoch(secret.lastRotatedDate),

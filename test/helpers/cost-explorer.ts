@@ -73,3 +73,124 @@ export function manyAccounts(count: number): CostGroupFixture[] {
     name: `client-${index}`,
   }))
 }
+
+export interface FakeCostAllocationTag {
+  key: string
+  type: 'UserDefined' | 'AWSGenerated'
+  status: 'Active' | 'Inactive'
+  lastUpdatedDate?: string
+  lastUsedDate?: string
+}
+
+/**
+ * Cost Explorer's cost-allocation tag operations, stateful, as AWS answers them:
+ * - ListCostAllocationTags filters by TagKeys (1-100), Type and Status, pages with an opaque
+ *   NextToken (MaxResults 1-1000, default 100; `pageSize` caps a page the way a service may),
+ *   and simply leaves out keys Billing does not know (no error).
+ * - UpdateCostAllocationTagsStatus takes 1-20 entries (ValidationException otherwise), sets each
+ *   known key, leaves an already-set key alone, and answers HTTP 200 with a per-key
+ *   `{TagKey, Code: "TagKeysNotFoundException", Message}` in `Errors` for a key Billing does not
+ *   know (the documented example response).
+ * - Throttling and other errors on demand: `throttle(n)` answers the next n calls with
+ *   LimitExceededException (HTTP 400), `keyErrors` refuses a key with another per-key error.
+ */
+export class FakeCostAllocationTags {
+  readonly tags: FakeCostAllocationTag[] = []
+  /** Per-key refusals of UpdateCostAllocationTagsStatus (other than not-found), by tag key. */
+  readonly keyErrors = new Map<string, {code: string; message: string}>()
+  /** The most a page holds, whatever MaxResults asks. */
+  pageSize = 100
+  private throttled = 0
+  now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
+
+  /** Billing has seen a tagged resource with this key (Inactive until activated). */
+  learn(key: string, status: 'Active' | 'Inactive' = 'Inactive', type: FakeCostAllocationTag['type'] = 'UserDefined') {
+    this.tags.push({key, lastUsedDate: '2026-01-01T00:00:00Z', status, type})
+  }
+
+  tag(key: string): FakeCostAllocationTag | undefined {
+    return this.tags.find((tag) => tag.key === key)
+  }
+
+  throttle(calls: number): void {
+    this.throttled += calls
+  }
+
+  handlers(): Record<string, JsonHandler> {
+    return {
+      ListCostAllocationTags: (body) => this.throttledReply() ?? this.list(body),
+      UpdateCostAllocationTagsStatus: (body) => this.throttledReply() ?? this.update(body),
+    }
+  }
+
+  private throttledReply(): AwsReply | undefined {
+    if (this.throttled <= 0) return undefined
+    this.throttled--
+    return awsJsonError('LimitExceededException', 'You have exceeded the rate limit for this API.')
+  }
+
+  private list(body: Record<string, unknown>): AwsReply {
+    const keys = body.TagKeys as string[] | undefined
+    const max = (body.MaxResults as number | undefined) ?? 100
+    if (keys !== undefined && (keys.length < 1 || keys.length > 100))
+      return awsJsonError('ValidationException', 'TagKeys must have between 1 and 100 items.')
+    if (max < 1 || max > 1000) return awsJsonError('ValidationException', 'MaxResults must be between 1 and 1000.')
+    if (body.Type !== undefined && !['UserDefined', 'AWSGenerated'].includes(body.Type as string))
+      return awsJsonError('ValidationException', `Invalid Type ${String(body.Type)}`)
+    if (body.Status !== undefined && !['Active', 'Inactive'].includes(body.Status as string))
+      return awsJsonError('ValidationException', `Invalid Status ${String(body.Status)}`)
+    const token = body.NextToken as string | undefined
+    const match = token === undefined ? undefined : /^tags-(\d+)$/.exec(token)
+    if (token !== undefined && !match)
+      return awsJsonError('InvalidNextTokenException', 'The pagination token is invalid.')
+    const matching = this.tags.filter(
+      (tag) =>
+        (keys === undefined || keys.includes(tag.key)) &&
+        (body.Type === undefined || tag.type === body.Type) &&
+        (body.Status === undefined || tag.status === body.Status),
+    )
+    const start = match ? Number(match[1]) : 0
+    const size = Math.min(max, this.pageSize)
+    const page = matching.slice(start, start + size)
+    return {
+      body: {
+        CostAllocationTags: page.map((tag) => ({
+          LastUpdatedDate: tag.lastUpdatedDate,
+          LastUsedDate: tag.lastUsedDate,
+          Status: tag.status,
+          TagKey: tag.key,
+          Type: tag.type,
+        })),
+        ...(start + size < matching.length ? {NextToken: `tags-${start + size}`} : {}),
+      },
+    }
+  }
+
+  private update(body: Record<string, unknown>): AwsReply {
+    const entries = (body.CostAllocationTagsStatus as {TagKey: string; Status: string}[] | undefined) ?? []
+    if (entries.length < 1 || entries.length > 20)
+      return awsJsonError(
+        'ValidationException',
+        `1 validation error detected: Value at 'costAllocationTagsStatus' failed to satisfy constraint: Member must have length less than or equal to 20`,
+      )
+    const errors: {TagKey: string; Code: string; Message: string}[] = []
+    for (const entry of entries) {
+      if (!['Active', 'Inactive'].includes(entry.Status))
+        return awsJsonError('ValidationException', `Invalid Status ${entry.Status}`)
+      const refused = this.keyErrors.get(entry.TagKey)
+      const tag = this.tag(entry.TagKey)
+      if (refused) errors.push({Code: refused.code, Message: refused.message, TagKey: entry.TagKey})
+      else if (!tag)
+        errors.push({
+          Code: 'TagKeysNotFoundException',
+          Message: `Failed to update Cost Allocation Tag: ${entry.TagKey}`,
+          TagKey: entry.TagKey,
+        })
+      else if (tag.status !== entry.Status) {
+        tag.status = entry.Status as FakeCostAllocationTag['status']
+        tag.lastUpdatedDate = this.now()
+      }
+    }
+    return {body: {Errors: errors}}
+  }
+}

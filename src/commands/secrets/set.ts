@@ -5,12 +5,17 @@ import {usageError} from '../../errors.ts'
 import {trailHead} from '../../registry/audit-trail.ts'
 import {workspacePaths} from '../../workspace/workspace.ts'
 import {awsFlags, awsOptionsFrom} from '../../keys/aws-flags.ts'
-import {checkSecretTarget, setIntegrationSecret, type PutSecretResult} from '../../keys/integration-secrets.ts'
+import {
+  checkSecretTarget,
+  setIntegrationSecret,
+  type ServiceSecretReadiness,
+  type SetSecretResult,
+} from '../../keys/integration-secrets.ts'
 import {loadRegistry} from '../../registry/registry.ts'
 import {promptPassword} from '../../ui/prompt.ts'
 import {readStdinValue} from '../../ui/stdin.ts'
 
-export type SecretsSetResult = PutSecretResult
+export type SecretsSetResult = SetSecretResult
 
 export default class SecretsSet extends SeiketsuCommand<SecretsSetResult> {
   static override args = {
@@ -21,7 +26,8 @@ export default class SecretsSet extends SeiketsuCommand<SecretsSetResult> {
     }),
   }
   static override description = `Puts a new value into the integration's Secrets Manager secret in the client's account (<platform>/<client>/<integration>): it becomes AWSCURRENT, the old value AWSPREVIOUS.
-On a terminal the value is asked for with a hidden prompt; elsewhere it is read from stdin (all of it, one trailing newline removed). The value is never echoed, logged, recorded or printed, with or without --json.`
+On a terminal the value is asked for with a hidden prompt; elsewhere it is read from stdin (all of it, one trailing newline removed). The value is never echoed, logged, recorded or printed, with or without --json.
+The client's service starts only once every integration secret holds a value: the command says when this one was the last (and that seiketsu plan CLIENT && seiketsu provision CLIENT now starts it), or which secrets are still missing.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> acme-realty elevenlabs',
     'printf %s "$TWILIO_AUTH" | <%= config.bin %> <%= command.id %> acme-realty twilio --json',
@@ -41,8 +47,11 @@ On a terminal the value is asked for with a hidden prompt; elsewhere it is read 
     const result = await setIntegrationSecret(workspace, client, integration, value, {
       awsOptions: awsOptionsFrom(flags),
     })
-    if (!this.jsonEnabled())
+    if (!this.jsonEnabled()) {
       this.log(`Put a new value into ${result.secretName} (${result.region}); the previous one is now AWSPREVIOUS.`)
+      const next = result.readiness && readinessText(client.id, result.readiness)
+      if (next) this.log(next)
+    }
     return result
   }
 
@@ -55,4 +64,16 @@ On a terminal the value is asked for with a hidden prompt; elsewhere it is read 
       )
     return readStdinValue()
   }
+}
+
+/** What the put means for the client's service: it can start now, or the secrets it still waits for. */
+function readinessText(clientId: string, readiness: ServiceSecretReadiness): string | undefined {
+  if (readiness.completed)
+    return `Every integration secret of ${clientId} now holds a value: ${readiness.next} starts its service.`
+  if (readiness.missing.length === 0) return undefined
+  const lines = readiness.missing.map(
+    (secret) =>
+      `  ${secret.setCommand}${secret.state === 'missing' ? ` (its secret does not exist yet: seiketsu plan ${clientId} && seiketsu provision ${clientId} create it)` : ''}`,
+  )
+  return `${clientId}'s service starts once these secrets hold values too:\n${lines.join('\n')}`
 }

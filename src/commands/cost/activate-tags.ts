@@ -1,0 +1,53 @@
+import {Flags} from '@oclif/core'
+
+import {SeiketsuCommand} from '../../base-command.ts'
+import {
+  activateCostAllocationTags,
+  EXIT_TAGS_NOT_KNOWN_YET,
+  tagActivationExitCode,
+  type TagActivationResult,
+} from '../../cost/cost-allocation-tags.ts'
+import {tagActivationText} from '../../cost/render.ts'
+import {COST_ALLOCATION_TAGS} from '../../stacks/model.ts'
+
+export type CostActivateTagsResult = TagActivationResult
+
+export default class CostActivateTags extends SeiketsuCommand<CostActivateTagsResult> {
+  static override description = `Activates seiketsu's cost-allocation tag keys (${COST_ALLOCATION_TAGS.join(', ')}) through Cost Explorer in the management (payer) account: ListCostAllocationTags tells each key's status, UpdateCostAllocationTagsStatus activates the inactive ones (20 per request). Safe to run again: active keys are left alone, and a run with nothing to do says so.
+Billing learns a tag key up to 24 hours after the first resource carrying it exists, so right after the first apply a key can be "not known to Billing yet": run the command again a day later (a scheduled CI job can).
+Each Cost Explorer request costs $0.01: the command says how many it made; --max-attempts bounds the retries. Credentials come from the standard AWS chain (--profile, AWS_PROFILE, environment, SSO…); --endpoint-url or AWS_ENDPOINT_URL_COST_EXPLORER points it elsewhere.
+Exit 0 when every key is active (with --dry-run: when every key is known); ${EXIT_TAGS_NOT_KNOWN_YET} when some keys are not known to Billing yet and nothing failed (try again later); 4 when AWS failed or refused a key.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --dry-run',
+    '<%= config.bin %> <%= command.id %> --profile payer --json',
+  ]
+  static override flags = {
+    'dry-run': Flags.boolean({default: false, description: 'Only list each key and what would change.'}),
+    'endpoint-url': Flags.string({
+      description: 'Cost Explorer endpoint (default: AWS_ENDPOINT_URL_COST_EXPLORER or AWS).',
+    }),
+    'max-attempts': Flags.integer({
+      default: 2,
+      description: 'Attempts per request, retries included (each attempt is a billed request).',
+      max: 5,
+      min: 1,
+    }),
+    profile: Flags.string({description: 'AWS profile of the management (payer) account.'}),
+  }
+  static override summary = "Activate seiketsu's cost-allocation tags (Cost Explorer)."
+
+  async run(): Promise<CostActivateTagsResult> {
+    const {flags} = await this.parse(CostActivateTags)
+    const result = await activateCostAllocationTags(COST_ALLOCATION_TAGS, {
+      dryRun: flags['dry-run'],
+      endpointUrl: flags['endpoint-url'],
+      maxAttempts: flags['max-attempts'],
+      profile: flags.profile,
+    })
+    if (!this.jsonEnabled()) this.log(tagActivationText(result))
+    const exitCode = tagActivationExitCode(result)
+    if (exitCode !== 0) process.exitCode = exitCode
+    return result
+  }
+}
