@@ -23,12 +23,6 @@ export const TAG_KEYS_NOT_FOUND = 'TagKeysNotFoundException'
 /** A page loop that never ends is a broken endpoint. */
 const MAX_PAGES = 1000
 
-/**
- * Exit code when some keys are not known to Billing yet (and nothing failed): EX_TEMPFAIL of
- * sysexits.h, "try again later". A scheduled job tells it from 0 (every key active) and 4 (AWS failed).
- */
-export const EXIT_TAGS_NOT_KNOWN_YET = 75
-
 /** How long Billing may take to learn a new tag key, in words for messages. */
 export const TAG_DISCOVERY_DELAY = 'up to 24 hours'
 
@@ -155,11 +149,13 @@ export async function activateCostAllocationTags(
   }
 }
 
-/** The exit code of a run: 4 when a key failed, 75 when some are not known yet, else 0. */
+/**
+ * The exit code of a run: 4 when a key failed, else 0. A key Billing does not know yet is not a
+ * failure (nothing is wrong, it is early): the result says `complete: false` and names it, and the
+ * command warns, so a scheduled job keeps running until every key is active.
+ */
 export function tagActivationExitCode(result: TagActivationResult): number {
-  if (result.counts.failed > 0) return ExitCode.External
-  if (result.counts['not-known-yet'] > 0) return EXIT_TAGS_NOT_KNOWN_YET
-  return ExitCode.Ok
+  return result.counts.failed > 0 ? ExitCode.External : ExitCode.Ok
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

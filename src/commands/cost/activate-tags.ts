@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {SeiketsuCommand} from '../../base-command.ts'
 import {
   activateCostAllocationTags,
-  EXIT_TAGS_NOT_KNOWN_YET,
+  TAG_DISCOVERY_DELAY,
   tagActivationExitCode,
   type TagActivationResult,
 } from '../../cost/cost-allocation-tags.ts'
@@ -16,7 +16,7 @@ export default class CostActivateTags extends SeiketsuCommand<CostActivateTagsRe
   static override description = `Activates seiketsu's cost-allocation tag keys (${COST_ALLOCATION_TAGS.join(', ')}) through Cost Explorer in the management (payer) account: ListCostAllocationTags tells each key's status, UpdateCostAllocationTagsStatus activates the inactive ones (20 per request). Safe to run again: active keys are left alone, and a run with nothing to do says so.
 Billing learns a tag key up to 24 hours after the first resource carrying it exists, so right after the first apply a key can be "not known to Billing yet": run the command again a day later (a scheduled CI job can).
 Each Cost Explorer request costs $0.01: the command says how many it made; --max-attempts bounds the retries. Credentials come from the standard AWS chain (--profile, AWS_PROFILE, environment, SSO…); --endpoint-url or AWS_ENDPOINT_URL_COST_EXPLORER points it elsewhere.
-Exit 0 when every key is active (with --dry-run: when every key is known); ${EXIT_TAGS_NOT_KNOWN_YET} when some keys are not known to Billing yet and nothing failed (try again later); 4 when AWS failed or refused a key.`
+Exit 0 unless AWS failed or refused a key (4). A key not known to Billing yet is a warning and "complete": false in --json: run the command again later.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --dry-run',
@@ -46,6 +46,10 @@ Exit 0 when every key is active (with --dry-run: when every key is known); ${EXI
       profile: flags.profile,
     })
     if (!this.jsonEnabled()) this.log(tagActivationText(result))
+    if (result.notKnownYet.length > 0)
+      this.warn(
+        `Not known to Billing yet: ${result.notKnownYet.join(', ')} (it learns a key ${TAG_DISCOVERY_DELAY} after the first tagged resource exists). Run seiketsu cost activate-tags again later.`,
+      )
     const exitCode = tagActivationExitCode(result)
     if (exitCode !== 0) process.exitCode = exitCode
     return result
