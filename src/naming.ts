@@ -11,6 +11,9 @@ export const PROVISIONER_ROLE = 'SeiketsuClientProvisioner'
 export const CLIENT_ROLES = ['SeiketsuClientAdmin', 'SeiketsuClientApp', 'SeiketsuClientReadOnly'] as const
 export const PLATFORM_ROLES = ['SeiketsuPlatformAdmin', 'SeiketsuClientProvisioner', 'SeiketsuMonitoring'] as const
 
+/** The role of the management account that writes the client zones' delegation (NS) records, and nothing else. */
+export const DNS_DELEGATION_ROLE = 'SeiketsuDnsDelegation'
+
 /** The stack id of the management-account side. Client ids can never take it. */
 export const PLATFORM_STACK_ID = 'platform'
 

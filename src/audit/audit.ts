@@ -8,6 +8,7 @@ import {loadRegistry} from '../registry/registry.ts'
 import {loadTiers, type TierCatalog} from '../tiers/tiers.ts'
 import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
 import {evaluate, summarizeRule, type FleetContext} from './engine.ts'
+import {bootstrapStackId} from '../stacks/model.ts'
 import {registryFleet} from './fleet-members.ts'
 import {loadPathStacks, loadPlanStacks, locateFindings, readDocument} from './inputs.ts'
 import {RULES} from './rules/index.ts'
@@ -49,7 +50,7 @@ export interface AuditableStacks {
 
 /** The file synth writes for a stack id. */
 export function stackFile(outDir: string, id: string): string {
-  return join(outDir, 'stacks', id, 'cdk.tf.json')
+  return join(outDir, 'stacks', ...id.split('/'), 'cdk.tf.json')
 }
 
 export function clientContext(workspace: Workspace, client: ClientManifest): ClientContext {
@@ -99,6 +100,18 @@ export async function loadWorkspaceStacks(
     stacks.push(
       buildStack([document], {client: clientContext(workspace, client), id: client.id, kind: 'client', platform}),
     )
+    // Its bootstrap stack, when it has one (a client with an account); synth writes both.
+    const bootstrapId = bootstrapStackId(client.id)
+    const bootstrapFile = stackFile(outDir, bootstrapId)
+    if (client.accountId && (await exists(bootstrapFile)))
+      stacks.push(
+        buildStack([await readDocument(bootstrapFile, relative(options.cwd, bootstrapFile))], {
+          client: clientContext(workspace, client),
+          id: bootstrapId,
+          kind: 'bootstrap',
+          platform,
+        }),
+      )
   }
   if (missing.length > 0)
     throw usageError(`No synthesized stack: ${missing.join(', ')}`, {

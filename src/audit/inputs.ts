@@ -188,7 +188,7 @@ export function identify(
     tier,
   }
   stack.client = client
-  stack.kind = 'client'
+  stack.kind = tags['seiketsu:stack'] === 'bootstrap' ? 'bootstrap' : 'client'
   return stack
 }
 

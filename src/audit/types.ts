@@ -48,7 +48,8 @@ export interface ClientContext {
   secretIntegrations?: string[]
 }
 
-export type StackKind = 'client' | 'platform' | 'other'
+/** client: a client's stack; bootstrap: what its account needs first (applied from the management account); platform: the management account's. */
+export type StackKind = 'client' | 'bootstrap' | 'platform' | 'other'
 
 /** One Terraform configuration (a folder, a synthesized stack, a plan): what rules look at. */
 export interface Stack {

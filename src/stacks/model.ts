@@ -2,6 +2,7 @@ import {createHash} from 'node:crypto'
 
 import {
   CLIENT_ROLES,
+  DNS_DELEGATION_ROLE,
   PLATFORM_ROLES,
   PLATFORM_STACK_ID,
   PROVISIONER_ROLE,
@@ -312,9 +313,6 @@ export function gatedCountOf(value: unknown): number | undefined {
   const match = /^\$\{var\.[\w-]+ \? (\d+) : 0\}$/.exec(typeof value === 'string' ? value.trim() : '')
   return match ? Number(match[1]) : undefined
 }
-
-/** The role of the management account that writes the client zones' delegation records (and nothing else). */
-export const DNS_DELEGATION_ROLE = 'SeiketsuDnsDelegation'
 
 export function alertDestination(config: Pick<WorkspaceConfig, 'alerts'>): AlertDestination | undefined {
   if (config.alerts.email) return {endpoint: config.alerts.email, protocol: 'email'}

@@ -28,3 +28,18 @@ export async function makeFleetWorkspace(settings: Partial<WorkspaceSettings> = 
     ],
   })
 }
+
+/** What a workspace ready for production sets: a domain, an on-call address, the image digest. */
+export const DEPLOYABLE_SETTINGS = {
+  alertsEmail: 'oncall@seiketsu.example',
+  domain: 'clients.seiketsu.example',
+  imageDigest: `sha256:${'ab'.repeat(32)}`,
+} as const satisfies Partial<WorkspaceSettings>
+
+/** Terraform state in S3, as teams keep it. */
+export const S3_STATE = {
+  backend: 's3',
+  bucket: 'seiketsu-tf-state',
+  keyPrefix: 'clients/',
+  region: 'us-east-1',
+} as const satisfies WorkspaceSettings['state']

@@ -14,7 +14,7 @@ import {
   validateStack,
   writeMirrorCliConfig,
 } from '../helpers/real-terraform.ts'
-import {makeFleetWorkspace} from './fleet.ts'
+import {DEPLOYABLE_SETTINGS, S3_STATE, makeFleetWorkspace} from './fleet.ts'
 import {readStack} from './helpers.ts'
 
 /**
@@ -23,17 +23,12 @@ import {readStack} from './helpers.ts'
  * checks every argument against the provider's own schema. A stack that passes the audit but not
  * this would fail on the operator's first `provision`.
  */
-/** A workspace set up for production: domain (existing zone), on-call address, image digest, S3 state. */
-export const DEPLOYABLE_SETTINGS = {
-  alertsEmail: 'oncall@seiketsu.example',
-  domain: 'clients.seiketsu.example',
-  imageDigest: `sha256:${'ab'.repeat(32)}`,
-  state: {backend: 's3', bucket: 'seiketsu-tf-state', keyPrefix: 'clients/', region: 'us-east-1'},
-} as const
-
 for (const [label, settings] of [
   ['a new workspace (no domain, no on-call address, no image digest yet)', {}],
-  ['a workspace ready for production (domain, on-call address, image digest, S3 state)', DEPLOYABLE_SETTINGS],
+  [
+    'a workspace ready for production (domain, on-call address, image digest, S3 state)',
+    {...DEPLOYABLE_SETTINGS, state: S3_STATE},
+  ],
 ] as const)
   describe(`synthesized stacks of ${label} under the real terraform validate`, function () {
     this.timeout(300_000)

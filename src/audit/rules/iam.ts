@@ -1,6 +1,6 @@
-import {CLIENT_ROLES} from '../../naming.ts'
+import {CLIENT_ROLES, PLATFORM_ROLES, PROVISIONER_ROLE} from '../../naming.ts'
 import {hasWildcardPrincipal, policyStatements, type Statement} from '../policies.ts'
-import {blocks, resourcesOf, str, strings} from '../terraform.ts'
+import {arnAccount, blocks, resolve, resourcesOf, str, strings} from '../terraform.ts'
 import type {Resource, Rule, Stack} from '../types.ts'
 import {DESIGN, none, ownAccount, resourceRule, stackRule} from './kit.ts'
 import {foreignTrustedPrincipals, openToEveryone} from './principals.ts'
@@ -40,6 +40,42 @@ const ADMIN_POLICIES = /:policy\/(AdministratorAccess|IAMFullAccess|PowerUserAcc
 const BROAD_AWS_POLICIES =
   /^arn:aws[\w-]*:iam::aws:policy\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]*(FullAccess|ReadWrite|ReadWriteAccess|PowerUser)(_v\d+)?$/
 
+/**
+ * The bootstrap stack's provisioner role: it creates every resource of the client stack (IAM roles
+ * included), so it holds administrator rights in the client's account; acceptable only when its
+ * trust admits the platform's provisioner role in the management account and nobody else.
+ */
+function isBootstrapProvisioner(stack: Stack, attachment: Resource): boolean {
+  if (stack.kind !== 'bootstrap' || attachment.type === 'aws_iam_role') return false
+  const role = resolve(stack, attachment.values.role, ['aws_iam_role'])
+  if (!role || str(role.values.name) !== PROVISIONER_ROLE) return false
+  const management = stack.client?.managementAccountId
+  const trust = policyStatements(stack, role.values.assume_role_policy)
+  if (trust.kind !== 'statements' || trust.statements.length === 0) return false
+  return trust.statements.every((statement) => {
+    const trusted = trustedRoleArns(statement)
+    return (
+      statement.effect === 'Allow' &&
+      trusted.length > 0 &&
+      trusted.every(
+        (arn) => arn.endsWith(`:role/${PLATFORM_ROLES[1]}`) && (!management || arnAccount(arn) === management),
+      )
+    )
+  })
+}
+
+/** The role ARNs a trust statement admits: named principals, or an account root narrowed by aws:PrincipalArn. */
+function trustedRoleArns(statement: Statement): string[] {
+  const principals = statement.principals.flatMap((principal) =>
+    principal.type === 'AWS' ? principal.identifiers : ['(not an IAM principal)'],
+  )
+  const narrowed = statement.conditions
+    .filter((condition) => /^Arn(Equals|Like)$|^StringEquals$/.test(condition.test))
+    .filter((condition) => condition.variable.toLowerCase() === 'aws:principalarn')
+    .flatMap((condition) => condition.values)
+  return principals.flatMap((principal) => (/:root$/.test(principal) && narrowed.length > 0 ? narrowed : [principal]))
+}
+
 /** The policy attribute of a resource-policy resource. */
 function resourcePolicyOf(resource: Resource): unknown {
   return resource.type === 'aws_cloudwatch_log_resource_policy'
@@ -75,6 +111,7 @@ const RESOURCELESS_ACTIONS = [
   /^rds:Describe\w+$/,
   /^elasticache:Describe\w+$/,
   /^application-autoscaling:Describe\w+$/,
+  /^route53:(ListHostedZones|ListHostedZonesByName|GetHostedZoneCount|ListHealthChecks)$/,
   /^organizations:(DescribeOrganization|ListAccounts|ListRoots|ListCreateAccountStatus|ListAWSServiceAccessForOrganization|ListDelegatedAdministrators|ListPolicies|CreateAccount|EnableAWSServiceAccess)$/,
 ]
 
@@ -197,7 +234,8 @@ export const iamRules: Rule[] = [
     title: 'Role trust policies name who may assume them',
   }),
   resourceRule({
-    check(resource) {
+    check(resource, stack) {
+      if (isBootstrapProvisioner(stack, resource)) return undefined
       return attachedPolicyArns(resource)
         .filter((arn) => ADMIN_POLICIES.test(arn))
         .map((arn) => `attaches ${arn}`)
@@ -205,7 +243,8 @@ export const iamRules: Rule[] = [
     domain: 'iam',
     equivalents: {checkov: ['CKV_AWS_274', 'CKV2_AWS_40', 'CKV2_AWS_56'], trivy: []},
     id: 'SKT-IAM-004',
-    remediation: 'Replace the AWS-managed admin policy with a policy listing the actions and resources the role needs.',
+    remediation:
+      "Replace the AWS-managed admin policy with a policy listing the actions and resources the role needs. (The one exception: a bootstrap stack's SeiketsuClientProvisioner, which creates the whole client stack and may be assumed by the platform's provisioner role only.)",
     requirement: `${DESIGN}: IAM — explicit resource ARNs, no wildcards.`,
     resourceTypes: ATTACHMENT_TYPES,
     severity: 'critical',

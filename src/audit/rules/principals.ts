@@ -125,7 +125,8 @@ function principalOwner(stack: Stack, identifier: string): {account: string | 'o
  * neither can be told apart, so nothing is reported.
  */
 export function foreignTrustedPrincipals(stack: Stack, statement: Statement): string[] {
-  if (statement.effect !== 'Allow' || stack.kind !== 'client') return []
+  // A bootstrap stack works in the client's account too (its provisioner role).
+  if (statement.effect !== 'Allow' || (stack.kind !== 'client' && stack.kind !== 'bootstrap')) return []
   const own = ownAccount(stack)
   const management = stack.client?.managementAccountId
   if (!own && !management) return []

@@ -1,9 +1,40 @@
-import {PROVISIONER_ROLE} from '../../naming.ts'
+import {DNS_DELEGATION_ROLE, PROVISIONER_ROLE} from '../../naming.ts'
 import {arnAccount, at, defaultProvider, defaultTags, str} from '../terraform.ts'
-import type {Rule, Violation} from '../types.ts'
+import type {ProviderConfig, Rule, Stack, Violation} from '../types.ts'
 import {DESIGN, none, stackRule} from './kit.ts'
 
 const TAG_KEYS = ['seiketsu:client', 'seiketsu:tier', 'seiketsu:managed-by']
+
+/**
+ * The one provider of a client stack that works outside the client's account: the management
+ * account's DNS delegation role, which writes the NS record of the client's zone into the platform's
+ * zone. It may be used for delegation (NS) records and the lookup of that zone, nothing else.
+ */
+function dnsDelegationProblems(stack: Stack, provider: ProviderConfig, roleArn: string): Violation[] {
+  const address = `provider.${provider.key}`
+  const violations: Violation[] = []
+  const management = stack.client?.managementAccountId
+  const account = arnAccount(roleArn)
+  if (management && account !== management)
+    violations.push({
+      address,
+      file: provider.file,
+      message: `assumes ${DNS_DELEGATION_ROLE} in account ${account}, not in the management account ${management}`,
+    })
+  const misused = stack.resources.filter(
+    (resource) =>
+      str(resource.values.provider) === provider.key &&
+      !(resource.mode === 'managed' && resource.type === 'aws_route53_record' && str(resource.values.type) === 'NS') &&
+      !(resource.mode === 'data' && resource.type === 'aws_route53_zone'),
+  )
+  for (const resource of misused)
+    violations.push({
+      address,
+      file: provider.file,
+      message: `manages ${resource.address} in the management account: the DNS delegation provider may only write NS records`,
+    })
+  return violations
+}
 
 export const providerRules: Rule[] = [
   stackRule({
@@ -21,6 +52,10 @@ export const providerRules: Rule[] = [
             file: provider.file,
             message: 'assumes no role: it must assume the provisioner role in the client account',
           })
+          continue
+        }
+        if (provider.alias && roleArn.endsWith(`:role/${DNS_DELEGATION_ROLE}`)) {
+          violations.push(...dnsDelegationProblems(stack, provider, roleArn))
           continue
         }
         if (!roleArn.endsWith(`:role/${PROVISIONER_ROLE}`))
