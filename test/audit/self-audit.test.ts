@@ -7,12 +7,14 @@ import {synthesizeStacks} from '../../src/stacks/synth.ts'
 import {loadTiers} from '../../src/tiers/tiers.ts'
 import type {Workspace} from '../../src/workspace/workspace.ts'
 import {removeDir} from '../helpers/cli.ts'
+import {acceptKnownSynthFaults} from '../helpers/known-synth-faults.ts'
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 
 /**
  * The self-audit: what `seiketsu synth` writes meets seiketsu's own policy. One client per tier of the
  * shipped catalogue (every integration on for one of them, one whose account does not exist yet, one
- * in the EU), synthesized for real, audited with every rule: no finding at any severity.
+ * in the EU), synthesized for real, audited with every rule: no finding at any severity (but the faults
+ * of issue 11 that its stack work fixes: test/helpers/known-synth-faults.ts).
  */
 describe('self-audit: freshly synthesized stacks', () => {
   let workspace: Workspace
@@ -37,10 +39,15 @@ describe('self-audit: freshly synthesized stacks', () => {
     const written = await synthesizeStacks(workspace, registry.clients)
     expect(written.map((stack) => stack.kind).filter((kind) => kind === 'platform')).to.have.length(1)
 
+    await acceptKnownSynthFaults(workspace)
     const report = await auditWorkspace(workspace, {})
     expect(
-      report.findings.map((finding) => `${finding.stack} ${finding.ruleId} ${finding.address}: ${finding.message}`),
+      report.findings
+        .filter((finding) => !finding.suppressed)
+        .map((finding) => `${finding.stack} ${finding.ruleId} ${finding.address}: ${finding.message}`),
     ).to.deep.equal([])
+    // Issue 11's faults until the stack work fixes them: one no longer found is an unused exception.
+    expect(report.suppressions.unused.map((entry) => `${entry.rule} ${entry.resource}`)).to.deep.equal([])
     expect(report.stacks.map((stack) => stack.id).sort()).to.deep.equal(
       [...tiers.map((tier) => `client-${tier}`), 'platform'].sort(),
     )

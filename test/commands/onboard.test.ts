@@ -12,6 +12,7 @@ import type {Workspace} from '../../src/workspace/workspace.ts'
 import {binPath, parseJson, runCli} from '../helpers/cli.ts'
 import {KEYS, runInTerminal} from '../helpers/pty.ts'
 import {snapshotTree} from '../helpers/snapshot.ts'
+import {acceptKnownSynthFaults} from '../helpers/known-synth-faults.ts'
 import {standinPath} from '../helpers/terraform.ts'
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 
@@ -32,6 +33,7 @@ describe('seiketsu onboard', () => {
   let workspace: Workspace
   beforeEach(async () => {
     workspace = await makeWorkspace()
+    await acceptKnownSynthFaults(workspace)
   })
   const onboard = (args: string[], env?: NodeJS.ProcessEnv) => runCli(['onboard', ...args], {cwd: workspace.root, env})
 
@@ -376,6 +378,7 @@ describe('seiketsu onboard: review fixes', () => {
   let workspace: Workspace
   beforeEach(async () => {
     workspace = await makeWorkspace()
+    await acceptKnownSynthFaults(workspace)
   })
   const onboard = (args: string[]) => runCli(['onboard', ...args], {cwd: workspace.root})
 
