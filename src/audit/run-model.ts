@@ -70,7 +70,7 @@ export class RunPlacement {
   }
 }
 
-/** The resources a resource waits for directly: its depends_on, and those of the stack it references. */
+/** The resources a resource waits for directly: its depends_on, those of the stack it references (and a plan's configuration says it waits for). */
 function directDependencies(stack: Stack, resource: Resource): string[] {
   const found = new Set<string>()
   const add = (address: string) => {
@@ -83,6 +83,7 @@ function directDependencies(stack: Stack, resource: Resource): string[] {
     if (text && isLiteral(text)) add(text)
   }
   for (const address of references(resource.values)) add(address)
+  for (const address of resource.dependsOn ?? []) add(address)
   return [...found]
 }
 

@@ -23,6 +23,11 @@ export interface Resource {
   values: Record<string, unknown>
   /** The file it was read from (relative to where the audit looked). */
   file: string
+  /**
+   * What it waits for that its values no longer show: from a plan's configuration, its depends_on and
+   * the references of attributes whose planned values are known (a literal identifier hides its reference).
+   */
+  dependsOn?: string[]
 }
 
 export interface ProviderConfig {
