@@ -101,4 +101,34 @@ describe('audit: stacks of the apply order and the deployability rules', () => {
     )
     expect(finding?.severity).to.equal('medium')
   })
+
+  it('says in each finding what fails and why: the repository, the secret and its service, the later stack, the race', async () => {
+    const message = async (fixture: string, ruleId: string, address: string) => {
+      const {report} = await auditFixture(join(auditFixtures, 'rules', fixture))
+      return report.findings
+        .filter((finding) => finding.ruleId === ruleId && finding.address === address)
+        .map((finding) => finding.message)
+        .join('\n')
+    }
+    expect(await message('deploy-images', 'SKT-DEP-001', 'aws_ecs_task_definition.bad_unreplicated_region')).to.match(
+      /no stack of this run creates repository seiketsu\/voice-agent in account 111111111111 in eu-central-1, nor replicates it there/,
+    )
+    expect(await message('deploy-images', 'SKT-DEP-008', 'aws_ecs_task_definition.bad_half_gated')).to.match(
+      /by the mutable tag "stable" in aws_ecs_service\.jobs, which starts tasks/,
+    )
+    expect(await message('deploy-secrets.tf.json', 'SKT-DEP-003', 'aws_ecs_task_definition.bad_literal_arn')).to.match(
+      /injects TWILIO_CREDENTIALS from aws_secretsmanager_secret\.twilio, .*aws_ecs_service\.voice starts tasks without a gate/,
+    )
+    expect(await message('deploy-trust-order', 'SKT-DEP-005', 'aws_iam_role.bad_trusts_client_app')).to.match(
+      /names arn:aws:iam::222222222222:role\/SeiketsuClientApp, which stack rules\/deploy-trust-order\/acme creates \(aws_iam_role\.app\), a client stack that applies after this bootstrap stack/,
+    )
+    expect(
+      await message('deploy-replicas.tf', 'SKT-DEP-006', 'aws_db_instance_automated_backups_replication.ledger'),
+    ).to.match(/at the same time as aws_db_instance\.ledger_replica2 \(neither waits for the other\)/)
+    expect(
+      await message('deploy-certificate.tf', 'SKT-DEP-002', 'aws_acm_certificate_validation.bad_no_records'),
+    ).to.match(
+      /no aws_route53_record writes the validation records of aws_acm_certificate\.bad_no_records .*waits out its create timeout \(45m\)/,
+    )
+  })
 })
