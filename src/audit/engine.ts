@@ -4,7 +4,8 @@ import type {Check, Finding, Fleet, FleetMember, Rule, RuleSummary, Stack, Viola
 /**
  * The policy engine: rules in, stacks in, findings and checks out. Pure: no files, no clock.
  * Resource rules run on every stack; stack rules on client stacks (they say what a client stack must
- * contain; a rule may widen that with `kinds`); fleet rules once over the client stacks, against the fleet.
+ * contain; a rule may widen that with `kinds`); fleet rules once over the run, against the fleet: over
+ * its client stacks, or every stack of the run when they name more `kinds`.
  */
 
 export interface Evaluation {
@@ -68,7 +69,9 @@ export function evaluate(stacks: readonly Stack[], rules: readonly Rule[], fleet
     stacks: clientStacks,
   }
   for (const rule of rules) {
-    if (rule.scope !== 'fleet' || clientStacks.length === 0) continue
+    if (rule.scope !== 'fleet') continue
+    const kinds = rule.kinds ?? ['client']
+    if (!stacks.some((stack) => kinds.includes(stack.kind))) continue
     const violations = rule.check(context).filter((violation) => audited.has(violation.stack))
     if (violations.length === 0) checks.push({address: '', file: '', passed: true, ruleId: rule.id, stack: '*'})
     for (const group of groupByAddress(violations)) record(rule, group.stack, group.file, group.address, group.messages)

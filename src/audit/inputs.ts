@@ -2,6 +2,7 @@ import {readdir, readFile, stat} from 'node:fs/promises'
 import {basename, dirname, join, relative, resolve as resolvePath} from 'node:path'
 
 import {usageError} from '../errors.ts'
+import {PLATFORM_STACK_ID} from '../naming.ts'
 import type {TierCatalog} from '../tiers/tiers.ts'
 import {isPlanJson, planToDocument} from './plan.ts'
 import {
@@ -162,10 +163,16 @@ export async function loadPlanStacks(
   return stacks
 }
 
+/** The default tag that names what a stack is beside the client (synth: `platform`, `bootstrap`). */
+const STACK_TAG = 'seiketsu:stack'
+const BOOTSTRAP_STACK_TAG = 'bootstrap'
+
 /**
  * Terraform from outside the workspace says whose it is through the provider: the default tag
- * seiketsu:client (and :tier), the account of the role it assumes, its region. The management
- * account comes from the workspace, when there is one.
+ * seiketsu:client (and :tier), the account of the role it assumes, its region; seiketsu:stack says
+ * it is the platform stack, or a client account's bootstrap stack (which also carries seiketsu:client,
+ * but must not be judged as the client's stack). The management account comes from the workspace,
+ * when there is one.
  */
 export function identify(
   stack: Stack,
@@ -174,7 +181,10 @@ export function identify(
   const tags = defaultTags(stack)
   const clientId = tags['seiketsu:client']
   stack.platform ??= options.platform ?? inferPlatform(stack, clientId)
-  if (!clientId && tags['seiketsu:stack'] === 'platform') stack.kind = 'platform'
+  if (tags[STACK_TAG] === PLATFORM_STACK_ID && !clientId) {
+    stack.kind = 'platform'
+    return stack
+  }
   if (!clientId) return stack
   const provider = defaultProvider(stack)
   const tierName = tags['seiketsu:tier']
@@ -188,7 +198,7 @@ export function identify(
     tier,
   }
   stack.client = client
-  stack.kind = tags['seiketsu:stack'] === 'bootstrap' ? 'bootstrap' : 'client'
+  stack.kind = tags[STACK_TAG] === BOOTSTRAP_STACK_TAG ? 'bootstrap' : 'client'
   return stack
 }
 

@@ -18,25 +18,41 @@ interface ModuleValues {
   child_modules?: ModuleValues[]
 }
 
+interface ResourceConfig {
+  address: string
+  mode?: string
+  expressions?: JsonObject
+  depends_on?: string[]
+}
+
 interface ModuleConfig {
-  resources?: {address: string; mode?: string; expressions?: JsonObject}[]
+  resources?: ResourceConfig[]
   module_calls?: Record<string, {module?: ModuleConfig}>
 }
 
 export function planToDocument(plan: JsonObject, file: string): PlannedDocument {
   const configuration = isObject(plan.configuration) ? plan.configuration : {}
-  const expressions = new Map<string, JsonObject>()
-  collectExpressions(configuration.root_module as ModuleConfig | undefined, '', expressions)
+  const configs = new Map<string, ResourceConfig>()
+  collectConfigs(configuration.root_module as ModuleConfig | undefined, '', configs)
   const resources: Resource[] = []
   const visit = (module: ModuleValues | undefined): void => {
     if (!module) return
     for (const resource of module.resources ?? []) {
       const mode = resource.mode === 'data' ? 'data' : 'managed'
       const values = {...resource.values}
-      const config = expressions.get(resource.address.replace(/\[[^\]]*\]$/, ''))
+      const config = configs.get(resource.address.replace(/\[[^\]]*\]$/, ''))
       const modulePrefix = module.address ? `${module.address}.` : ''
-      if (config) mergeReferences(values, config, modulePrefix)
-      resources.push({address: resource.address, file, mode, name: resource.name, type: resource.type, values})
+      if (config?.expressions) mergeReferences(values, config.expressions, modulePrefix)
+      const dependsOn = config ? configDependencies(config, modulePrefix) : []
+      resources.push({
+        address: resource.address,
+        file,
+        mode,
+        name: resource.name,
+        type: resource.type,
+        values,
+        ...(dependsOn.length > 0 ? {dependsOn} : {}),
+      })
     }
     for (const child of module.child_modules ?? []) visit(child)
   }
@@ -44,12 +60,31 @@ export function planToDocument(plan: JsonObject, file: string): PlannedDocument 
   return {file, planned: {providers: planProviders(configuration, file), resources}}
 }
 
-function collectExpressions(module: ModuleConfig | undefined, prefix: string, into: Map<string, JsonObject>): void {
+function collectConfigs(module: ModuleConfig | undefined, prefix: string, into: Map<string, ResourceConfig>): void {
   if (!module) return
-  for (const resource of module.resources ?? [])
-    if (resource.expressions) into.set(`${prefix}${resource.address}`, resource.expressions)
+  for (const resource of module.resources ?? []) into.set(`${prefix}${resource.address}`, resource)
   for (const [name, call] of Object.entries(module.module_calls ?? {}))
-    collectExpressions(call.module, `${prefix}module.${name}.`, into)
+    collectConfigs(call.module, `${prefix}module.${name}.`, into)
+}
+
+const RESOURCE_ADDRESS = /^(?:data\.)?[a-z][a-z0-9]*_[a-z0-9_]*\.[\w-]+$/
+
+/** The resources a configured resource waits for: its depends_on and every resource its expressions reference. */
+function configDependencies(config: ResourceConfig, modulePrefix: string): string[] {
+  const found = new Set<string>()
+  const visit = (expression: unknown): void => {
+    if (Array.isArray(expression)) expression.forEach(visit)
+    else if (isObject(expression))
+      for (const [key, value] of Object.entries(expression))
+        if (key === 'references' && Array.isArray(value)) {
+          for (const reference of value)
+            if (typeof reference === 'string' && RESOURCE_ADDRESS.test(reference.replace(/\[[^\]]*\]$/, '')))
+              found.add(reference.replace(/\[[^\]]*\]$/, ''))
+        } else visit(value)
+  }
+  visit(config.expressions)
+  for (const address of config.depends_on ?? []) found.add(address)
+  return [...found].map((address) => `${modulePrefix}${address}`)
 }
 
 /** An expression of the plan's configuration as the value it was written as. */

@@ -23,6 +23,11 @@ export interface Resource {
   values: Record<string, unknown>
   /** The file it was read from (relative to where the audit looked). */
   file: string
+  /**
+   * What it waits for that its values no longer show: from a plan's configuration, its depends_on and
+   * the references of attributes whose planned values are known (a literal identifier hides its reference).
+   */
+  dependsOn?: string[]
 }
 
 export interface ProviderConfig {
@@ -48,7 +53,11 @@ export interface ClientContext {
   secretIntegrations?: string[]
 }
 
-/** client: a client's stack; bootstrap: what its account needs first (applied from the management account); platform: the management account's. */
+/**
+ * What a stack is, which decides the rules that judge it and when it applies: the platform stack
+ * (management account) first, then a bootstrap stack per client account (the provisioner role and
+ * service-linked roles), then the client's own stack; Terraform from elsewhere is `other`.
+ */
 export type StackKind = 'client' | 'bootstrap' | 'platform' | 'other'
 
 /** One Terraform configuration (a folder, a synthesized stack, a plan): what rules look at. */
@@ -133,18 +142,20 @@ export interface FleetMember {
 
 /** What fleet rules compare: the client stacks audited, and every client of the fleet. */
 export interface Fleet {
-  /** The client stacks audited. */
+  /** The client stacks of the run. */
   stacks: Stack[]
-  /** Every stack of the run, the platform stack included (what one stack holds for another). */
+  /** Every stack of the run, whatever its kind (platform, bootstrap, client, other), in the order given. */
   allStacks: Stack[]
   members: FleetMember[]
   /** Names of the platform's own resources (image repository, trail, state bucket): no client's. */
   platformNames: string[]
 }
 
-/** Evaluated once over the client stacks of the run, against the whole fleet (isolation between clients). */
+/** Evaluated once over the stacks of the run, against the whole fleet (isolation between clients, deployability). */
 export interface FleetRule extends RuleBase {
   scope: 'fleet'
+  /** Kinds of stack it looks at (in `allStacks`): it runs when the run has one (default: client stacks only). */
+  kinds?: StackKind[]
   check(fleet: Fleet): (Violation & {stack: Stack})[]
 }
 

@@ -13,7 +13,7 @@ import {
 } from '../onboard/input.ts'
 import {onboardClients, renderOnboardSummary, type OnboardResult} from '../onboard/onboard.ts'
 import type {ProvisionCandidate} from '../terraform/provision.ts'
-import {INTEGRATIONS} from '../registry/manifest.ts'
+import {BOOTSTRAP_ADOPTABLE, INTEGRATIONS, type BootstrapAdoptable} from '../registry/manifest.ts'
 import {loadRegistry} from '../registry/registry.ts'
 import {promptConfirm} from '../ui/prompt.ts'
 
@@ -40,6 +40,13 @@ Onboarding the same client with the same input again changes nothing; different 
     'account-id': Flags.string({
       description: "The client's existing AWS account id (12 digits), or `new` to have the platform stack create one.",
     }),
+    adopt: Flags.string({
+      description: `For an existing account: what it already has, for its bootstrap stack to import rather than create, comma-separated: ${BOOTSTRAP_ADOPTABLE.join(', ')}.`,
+    }),
+    'bootstrap-role': Flags.string({
+      description:
+        'For an existing account: the role of that account the management account assumes to apply its bootstrap stack (default: accounts.bootstrapRole in seiketsu.yaml).',
+    }),
     'dry-run': Flags.boolean({
       default: false,
       description: 'Show what would be written and synthesized; write nothing.',
@@ -48,7 +55,19 @@ Onboarding the same client with the same input again changes nothing; different 
     file: Flags.string({
       char: 'f',
       description: 'YAML or JSON file: one client, or clients: [ … ] for bulk onboarding.',
-      exclusive: ['id', 'name', 'email', 'tier', 'region', 'residency', 'account-id', 'integrations', 'setting'],
+      exclusive: [
+        'id',
+        'name',
+        'email',
+        'tier',
+        'region',
+        'residency',
+        'account-id',
+        'integrations',
+        'setting',
+        'bootstrap-role',
+        'adopt',
+      ],
     }),
     id: Flags.string({
       description: 'Client id (default: derived from --name): 3-32 lower-case letters, digits, hyphens.',
@@ -74,8 +93,13 @@ Onboarding the same client with the same input again changes nothing; different 
     if (flags.file) {
       inputs = (await readOnboardFile(flags.file)).map(({input, label}) => ({input, label}))
     } else {
+      const bootstrap = {
+        ...(flags['bootstrap-role'] ? {role: flags['bootstrap-role']} : {}),
+        ...(flags.adopt ? {adopt: flags.adopt.split(',').map((item) => item.trim()) as BootstrapAdoptable[]} : {}),
+      }
       const given: ClientInput = {
         accountId: parseAccountId(flags['account-id']),
+        ...(Object.keys(bootstrap).length > 0 ? {bootstrap} : {}),
         email: flags.email,
         id: flags.id,
         // --setting needs its integration in --integrations (a setting of an integration that is off is an error).
@@ -104,7 +128,11 @@ Onboarding the same client with the same input again changes nothing; different 
         draft: toDraft(completed),
         source:
           label === 'flags'
-            ? {fieldLabel: (field: string) => FLAG_FOR_FIELD[field.split(/[.[]/)[0]!] ?? field, file: 'flags'}
+            ? {
+                fieldLabel: (field: string) =>
+                  FLAG_FOR_FIELD[field.replaceAll(/\[\d+\]/g, '')] ?? FLAG_FOR_FIELD[field.split(/[.[]/)[0]!] ?? field,
+                file: 'flags',
+              }
             : {file: label},
       }
     })

@@ -3,7 +3,7 @@ import {z} from 'zod'
 import {usageError} from '../errors.ts'
 import {CLIENT_ID_PATTERN} from '../workspace/fields.ts'
 import type {ClientDraft} from '../registry/changes.ts'
-import {INTEGRATIONS, type Integration, type IntegrationName} from '../registry/manifest.ts'
+import {INTEGRATIONS, type ClientManifest, type Integration, type IntegrationName} from '../registry/manifest.ts'
 import {problemsError, zodProblems, type Problem} from '../workspace/problems.ts'
 import {readYamlFile, type ParsedFile} from '../workspace/yaml-file.ts'
 import type {WorkspaceConfig} from '../workspace/config.ts'
@@ -20,11 +20,16 @@ export interface ClientInput {
   accountId?: string | null
   integrations?: Partial<Record<IntegrationName, Integration>>
   cidr?: string
+  /** For an account the platform did not create (file key `bootstrap`, `--bootstrap-role`). */
+  bootstrap?: ClientManifest['bootstrap']
 }
 
 /** The flag that carries each field: errors name the flag when the input came from flags. */
 export const FLAG_FOR_FIELD: Record<string, string> = {
   accountId: '--account-id',
+  bootstrap: '--bootstrap-role',
+  'bootstrap.adopt': '--adopt',
+  'bootstrap.role': '--bootstrap-role',
   cidr: '--cidr',
   email: '--email',
   id: '--id',
@@ -148,6 +153,7 @@ export function completeInput(input: ClientInput, config: WorkspaceConfig): {inp
 export function toDraft(input: ClientInput): ClientDraft {
   return {
     accountId: input.accountId ?? null,
+    ...(input.bootstrap ? {bootstrap: input.bootstrap} : {}),
     cidr: input.cidr,
     email: input.email!,
     id: input.id!,
@@ -186,6 +192,8 @@ const FileClientSchema = z.strictObject({
   accountId: z.union([z.string(), z.null()], {error: "a quoted 12-digit account id, 'new' or null"}),
   integrations: FileIntegrationsSchema.optional(),
   cidr: z.string().optional(),
+  // Checked with the manifest's own schema when the draft becomes a manifest.
+  bootstrap: z.strictObject({role: z.string().optional(), adopt: z.array(z.string()).optional()}).optional(),
 })
 
 const FileSchema = z.union([z.strictObject({clients: z.array(z.unknown()).min(1)}), z.record(z.string(), z.unknown())])
@@ -240,6 +248,7 @@ export async function readOnboardFile(path: string): Promise<FileClient[]> {
     clients.push({
       input: {
         accountId: value.accountId === null || value.accountId.toLowerCase() === 'new' ? null : value.accountId,
+        ...(value.bootstrap ? {bootstrap: value.bootstrap as ClientManifest['bootstrap']} : {}),
         cidr: value.cidr,
         email: value.email,
         id: value.id,

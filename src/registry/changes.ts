@@ -29,6 +29,8 @@ export interface ClientDraft {
   /** Only when importing a client that already has a network. */
   cidr?: string
   drRegion?: string
+  /** For an account the platform did not create: the role to bootstrap it through, what it already has. */
+  bootstrap?: ClientManifest['bootstrap']
 }
 
 /** Where a draft came from, so that problems name a flag or a file field. */
@@ -66,6 +68,7 @@ export function draftDifferences(
   compare('integrations', describeIntegrations(existing.integrations), describeIntegrations(draft.integrations))
   if (draft.cidr !== undefined) compare('cidr', existing.cidr, draft.cidr)
   if (draft.drRegion !== undefined) compare('drRegion', existing.drRegion, draft.drRegion)
+  if (draft.bootstrap !== undefined) compare('bootstrap', existing.bootstrap, draft.bootstrap)
   return differences
 }
 
@@ -128,6 +131,7 @@ export function resolveDraft(
   const timestamp = now.toISOString()
   const candidate = {
     accountId: draft.accountId,
+    ...(draft.bootstrap ? {bootstrap: draft.bootstrap} : {}),
     cidr,
     createdAt: timestamp,
     drRegion: draft.drRegion ?? drRegionFor(workspace.config, draft.residency, draft.region) ?? '',

@@ -38,7 +38,7 @@ describe('fleet rules', () => {
   })
 
   it("find each client's monthly budget in its own stack or in the platform stack, on its linked account (SKT-OBS-005)", async () => {
-    const {report} = await auditFixture(join(auditFixtures, 'budgets'))
+    const {report} = await auditFixture(join(auditFixtures, 'rules', 'budgets'))
     expect(report.stacks.find((stack) => stack.id.endsWith('platform'))).to.include({kind: 'platform'})
     const budgets = report.findings
       .filter((finding) => finding.ruleId === 'SKT-OBS-005')
@@ -49,7 +49,7 @@ describe('fleet rules', () => {
       "zeta: no monthly cost budget for the client's account, neither in its stack nor in the platform stack",
     ])
     // Alone, a client stack cannot show that the platform keeps no budget for it: only the payer's stack can.
-    const alone = await auditFixture(join(auditFixtures, 'budgets', 'acme'))
+    const alone = await auditFixture(join(auditFixtures, 'rules', 'budgets', 'acme'))
     expect(alone.report.findings.filter((finding) => finding.ruleId === 'SKT-OBS-005')).to.deep.equal([])
   })
 

@@ -35,18 +35,30 @@ export function fixtureExpectations(file: string): FixtureExpectations {
   return {context: comment?.context, expect: comment?.expect ?? {}}
 }
 
-/** Audits one fixture file or folder on its own, as `seiketsu audit --path` would. */
+/**
+ * Audits one fixture file or folder on its own, as `seiketsu audit --path` would: a folder of folders is
+ * one run of several stacks (each subfolder a stack). The context completes the client of every client
+ * stack, or of the stacks it returns one for.
+ */
 export async function auditFixture(
   path: string,
-  context?: Partial<ClientContext>,
+  context?: Partial<ClientContext> | ((stack: Stack) => Partial<ClientContext> | undefined),
 ): Promise<{report: AuditReport; stacks: Stack[]}> {
   const stacks = await loadPathStacks([path], {cwd: auditFixtures, tiers: await shippedTiers()})
-  if (context) for (const stack of stacks) if (stack.client) Object.assign(stack.client, context)
+  for (const stack of stacks) {
+    const own = typeof context === 'function' ? context(stack) : context
+    if (own && stack.client) Object.assign(stack.client, own)
+  }
   return {report: auditStacks(stacks, {today: '2026-06-01'}), stacks}
 }
 
-export function addressesOf(report: AuditReport, ruleId: string): string[] {
+/** The addresses a rule reported (in one file of the fixture, when given: relative to the fixtures folder). */
+export function addressesOf(report: AuditReport, ruleId: string, file?: string): string[] {
   return [
-    ...new Set(report.findings.filter((finding) => finding.ruleId === ruleId).map((finding) => finding.address)),
+    ...new Set(
+      report.findings
+        .filter((finding) => finding.ruleId === ruleId && (file === undefined || finding.file === file))
+        .map((finding) => finding.address),
+    ),
   ].sort()
 }

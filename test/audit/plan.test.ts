@@ -20,4 +20,16 @@ describe('audit of a plan (terraform show -json)', () => {
     for (const [ruleId, addresses] of Object.entries(fixtureExpectations(planFile).expect))
       expect(addressesOf(report, ruleId), ruleId).to.deep.equal([...addresses].sort())
   })
+
+  it('sees what waits for what in the configuration: depends_on, and references hidden by known values', async () => {
+    const file = join(auditFixtures, 'plan', 'replicas.json')
+    const [stack] = await loadPlanStacks([file], {cwd: auditFixtures})
+    expect(stack!.byAddress.get('aws_db_instance.replica2')?.dependsOn).to.have.members([
+      'aws_db_instance.main',
+      'aws_db_instance.replica1',
+    ])
+    const report = auditStacks([stack!], {today: '2026-06-01'})
+    for (const [ruleId, addresses] of Object.entries(fixtureExpectations(file).expect))
+      expect(addressesOf(report, ruleId), ruleId).to.deep.equal([...addresses].sort())
+  })
 })

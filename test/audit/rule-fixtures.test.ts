@@ -4,6 +4,7 @@ import {join, relative} from 'node:path'
 import {expect} from 'chai'
 
 import {RULES} from '../../src/audit/rules/index.ts'
+import type {Stack} from '../../src/audit/types.ts'
 import {addressesOf, auditFixture, auditFixtures, fixtureExpectations} from './helpers.ts'
 
 const rulesDir = join(auditFixtures, 'rules')
@@ -15,26 +16,43 @@ function fixtureFiles(dir: string): string[] {
     .sort()
 }
 
-const files = fixtureFiles(rulesDir)
-const expectations = new Map(files.map((file) => [file, fixtureExpectations(file)]))
+/**
+ * A fixture is a file of rules/ (one stack), or a folder of rules/ (one run of several stacks, a stack
+ * per subfolder, for rules that compare stacks). Each file says what the rules must report in it.
+ */
+const fixtures = readdirSync(rulesDir, {withFileTypes: true})
+  .map((entry) => {
+    const path = join(rulesDir, entry.name)
+    return {files: entry.isDirectory() ? fixtureFiles(path) : fixtureFiles(rulesDir).filter((f) => f === path), path}
+  })
+  .filter(({files}) => files.length > 0)
+  .sort((a, b) => a.path.localeCompare(b.path))
+const expectations = new Map(fixtures.flatMap(({files}) => files.map((file) => [file, fixtureExpectations(file)])))
 
 describe('audit rules on their fixtures (test/fixtures/audit/rules)', () => {
-  for (const file of files) {
-    const {context, expect: expected} = expectations.get(file)!
-    it(`${relative(rulesDir, file)}: ${Object.keys(expected).join(', ')}`, async () => {
-      const {report} = await auditFixture(file, context)
-      for (const [ruleId, addresses] of Object.entries(expected))
-        expect(addressesOf(report, ruleId), `${ruleId} findings`).to.deep.equal([...addresses].sort())
+  for (const {files, path} of fixtures) {
+    const ruleIds = [...new Set(files.flatMap((file) => Object.keys(expectations.get(file)!.expect)))]
+    it(`${relative(rulesDir, path)}: ${ruleIds.join(', ')}`, async () => {
+      const {report} = await auditFixture(path, (stack) => {
+        const file = files.find((candidate) => stackHolds(stack, candidate))
+        return file ? expectations.get(file)!.context : undefined
+      })
+      for (const file of files)
+        for (const [ruleId, addresses] of Object.entries(expectations.get(file)!.expect))
+          expect(
+            addressesOf(report, ruleId, relative(auditFixtures, file)),
+            `${ruleId} findings in ${relative(rulesDir, file)}`,
+          ).to.deep.equal([...addresses].sort())
     })
   }
 
-  it('has a failing fixture for every resource and stack rule', () => {
+  it('has a failing fixture for every rule but the fleet-isolation ones (test/fixtures/audit/fleet)', () => {
     const failing = new Set(
       [...expectations.values()].flatMap(({expect: expected}) =>
         Object.keys(expected).filter((id) => expected[id]!.length > 0),
       ),
     )
-    const missing = RULES.filter((rule) => rule.scope !== 'fleet' && !failing.has(rule.id)).map((rule) => rule.id)
+    const missing = RULES.filter((rule) => rule.domain !== 'fleet' && !failing.has(rule.id)).map((rule) => rule.id)
     expect(missing).to.deep.equal([])
   })
 
@@ -47,6 +65,12 @@ describe('audit rules on their fixtures (test/fixtures/audit/rules)', () => {
     expect(hcl.size).to.be.at.least(Math.ceil(RULES.length / 3))
   })
 })
+
+/** Whether a fixture file is one of a stack's files. */
+function stackHolds(stack: Stack, file: string): boolean {
+  const label = relative(auditFixtures, file)
+  return stack.resources.some((resource) => resource.file === label) || stack.file === label
+}
 
 describe('the baseline client stack (test/fixtures/audit/stacks/acme.tf.json)', () => {
   it('passes every rule, and every resource and stack rule looked at it', async () => {

@@ -16,7 +16,7 @@ import {DEPLOYABLE_SETTINGS} from '../stacks/fleet.ts'
  * in the EU), synthesized for real, audited with every rule: no finding at any severity.
  */
 for (const [label, settings] of [
-  ['a new workspace', {}],
+  ['a workspace before its image is pushed (no image digest: services gated at 0 tasks)', {}],
   ['a workspace ready for production (domain, on-call address, image digest)', DEPLOYABLE_SETTINGS],
 ] as const)
   describe(`self-audit: freshly synthesized stacks of ${label}`, () => {
@@ -61,3 +61,25 @@ for (const [label, settings] of [
       expect(report.passed).to.equal(true)
     })
   })
+
+describe('self-audit: a workspace without a domain or an on-call destination', () => {
+  it('is caught: certificates nobody can validate, alarm topics nobody reads (and nothing else)', async () => {
+    const workspace = await makeWorkspace({
+      clients: [draftClient('acme', {accountId: '222222222222'})],
+      settings: {alertsEmail: undefined, domain: undefined},
+    })
+    try {
+      await synthesizeStacks(workspace, (await loadRegistry(workspace)).clients)
+      const report = await auditWorkspace(workspace, {})
+      expect(
+        [...new Set(report.findings.map((finding) => `${finding.stack} ${finding.ruleId} ${finding.address}`))].sort(),
+      ).to.deep.equal([
+        'acme SKT-DEP-002 aws_acm_certificate_validation.edge_certificate_validation',
+        'acme SKT-DEP-004 aws_sns_topic.observability_alarm_topic',
+        'platform SKT-DEP-004 aws_sns_topic.alerts_topic',
+      ])
+    } finally {
+      await removeDir(workspace.root)
+    }
+  })
+})

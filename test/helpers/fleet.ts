@@ -45,7 +45,8 @@ export async function makeFleet(
     clients: ids.map((id, index) =>
       draftClient(id, options.withAccounts === false ? {} : {accountId: String(222_222_222_200 + index)}),
     ),
-    ...(options.domain ? {configText: (text: string) => `${text.trimEnd()}\ndomain: ${options.domain}\n`} : {}),
+    // No domain unless given: these tests plan the stand-in's stacks, some about the missing domain.
+    settings: {domain: options.domain},
   })
   await writeClientStacks(workspace, ids)
   const logFile = join(workspace.root, 'standin.jsonl')

@@ -6,8 +6,11 @@ import {createWorkspace, type WorkspaceSettings} from '../../src/workspace/init.
 import {loadWorkspace, type Workspace} from '../../src/workspace/workspace.ts'
 import {makeTempDir} from './cli.ts'
 
+/** A workspace as an operator sets one up to deploy: a domain for the client APIs, an on-call address. */
 export const DEFAULT_SETTINGS: WorkspaceSettings = {
   accountEmailTemplate: 'aws+{client}@seiketsu.example',
+  alertsEmail: 'oncall@seiketsu.example',
+  domain: 'clients.seiketsu.example',
   drRegion: 'us-west-2',
   managementAccountId: '111111111111',
   platform: 'seiketsu',

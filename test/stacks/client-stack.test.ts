@@ -185,7 +185,33 @@ describe('client stack baseline', () => {
         'aws_vpc_endpoint_service',
       ])
         expect(acme.resource, type).not.to.have.property(type)
-      expect(acme).not.to.have.property('data')
+      // The one lookup: the platform's zone, through the DNS delegation provider, to write the NS record.
+      expect(Object.keys(acme.data ?? {})).to.deep.equal(['aws_route53_zone'])
+      expect(resourcesOf({...acme, resource: acme.data!}, 'aws_route53_zone').edge_parent_zone).to.deep.include({
+        name: 'clients.seiketsu.example',
+        private_zone: false,
+        provider: 'aws.dns',
+      })
+    })
+
+    it('reaches S3 (and the image layers ECR keeps there) through a gateway endpoint, not NAT', () => {
+      expect(resourceOf(acme, 'aws_vpc_endpoint', 'network_s3_endpoint')).to.deep.include({
+        route_table_ids: [
+          '${aws_route_table.network_private_routes1.id}',
+          '${aws_route_table.network_private_routes2.id}',
+        ],
+        service_name: 'com.amazonaws.us-east-1.s3',
+        vpc_endpoint_type: 'Gateway',
+      })
+    })
+
+    it('lets flow logs find their log group (the documented minimum includes logs:DescribeLogGroups)', () => {
+      expect(rolePolicyStatements(acme, 'aws_iam_role.network_flow_log_role')).to.deep.include({
+        Action: 'logs:DescribeLogGroups',
+        Effect: 'Allow',
+        Resource: '*',
+        Sid: 'FindFlowLogGroup',
+      })
     })
   })
 
@@ -239,8 +265,55 @@ describe('client stack baseline', () => {
         ssl_policy: 'ELBSecurityPolicy-TLS13-1-3-2021-06',
       })
       expect(resourceOf(acme, 'aws_acm_certificate', 'edge_certificate')).to.include({
-        domain_name: 'acme.seiketsu.invalid',
+        domain_name: 'acme.clients.seiketsu.example',
         validation_method: 'DNS',
+      })
+    })
+
+    it("owns the zone <id>.<domain>, delegated from the platform's zone through the management account's DNS role", () => {
+      expect(resourceOf(acme, 'aws_route53_zone', 'edge_zone').name).to.equal('acme.clients.seiketsu.example')
+      expect(resourceOf(acme, 'aws_route53_record', 'edge_delegation')).to.deep.include({
+        name: 'acme.clients.seiketsu.example',
+        provider: 'aws.dns',
+        records: '${aws_route53_zone.edge_zone.name_servers}',
+        type: 'NS',
+        zone_id: '${data.aws_route53_zone.edge_parent_zone.zone_id}',
+      })
+      const dns = acme.provider.aws!.find((provider) => provider.alias === 'dns')!
+      expect(dns).to.deep.include({
+        allowed_account_ids: ['111111111111'],
+        assume_role: [
+          {role_arn: 'arn:aws:iam::111111111111:role/SeiketsuDnsDelegation', session_name: 'seiketsu-acme-dns'},
+        ],
+      })
+      // Nothing but the delegation record goes through that provider.
+      const throughDns = Object.entries(acme.resource).flatMap(([type, byName]) =>
+        Object.entries(byName)
+          .filter(([, config]) => config.provider === 'aws.dns')
+          .map(([name]) => `${type}.${name}`),
+      )
+      expect(throughDns).to.deep.equal(['aws_route53_record.edge_delegation'])
+    })
+
+    it('validates its certificate by a record in its zone, after the delegation exists, and answers on its name', () => {
+      expect(resourceOf(acme, 'aws_route53_record', 'edge_certificate_validation_record')).to.deep.include({
+        depends_on: ['aws_route53_record.edge_delegation'],
+        name: '${tolist(aws_acm_certificate.edge_certificate.domain_validation_options).0.resource_record_name}',
+        records: ['${tolist(aws_acm_certificate.edge_certificate.domain_validation_options).0.resource_record_value}'],
+        type: '${tolist(aws_acm_certificate.edge_certificate.domain_validation_options).0.resource_record_type}',
+        zone_id: '${aws_route53_zone.edge_zone.zone_id}',
+      })
+      expect(resourceOf(acme, 'aws_acm_certificate_validation', 'edge_certificate_validation')).to.deep.include({
+        validation_record_fqdns: ['${aws_route53_record.edge_certificate_validation_record.fqdn}'],
+      })
+      expect(resourceOf(acme, 'aws_route53_record', 'edge_endpoint_alias')).to.deep.include({
+        alias: {
+          evaluate_target_health: true,
+          name: '${aws_lb.edge_load_balancer.dns_name}',
+          zone_id: '${aws_lb.edge_load_balancer.zone_id}',
+        },
+        name: 'acme.clients.seiketsu.example',
+        type: 'A',
       })
     })
 
@@ -569,8 +642,12 @@ describe('client stack baseline', () => {
       expect(publish!.Principal).to.deep.equal({Service: 'cloudwatch.amazonaws.com'})
     })
 
-    it('subscribes nobody to the alarm topic until seiketsu.yaml names an on-call destination', () => {
-      expect(acme.resource).not.to.have.property('aws_sns_topic_subscription')
+    it("subscribes the alarm topic to the platform's on-call destination", () => {
+      expect(resourceOf(acme, 'aws_sns_topic_subscription', 'observability_on_call')).to.deep.equal({
+        endpoint: 'oncall@seiketsu.example',
+        protocol: 'email',
+        topic_arn: '${aws_sns_topic.observability_alarm_topic.arn}',
+      })
     })
   })
 

@@ -73,6 +73,7 @@ describe('platform stack', () => {
       'SeiketsuPlatformAdmin',
       'SeiketsuClientProvisioner',
       'SeiketsuMonitoring',
+      'SeiketsuDnsDelegation',
     ])
     const addressOf = (name: string) =>
       `aws_iam_role.${Object.entries(roles).find(([, role]) => role.name === name)![0]}`
@@ -91,6 +92,13 @@ describe('platform stack', () => {
           'arn:aws:iam::*:role/OrganizationAccountAccessRole',
         ],
         Sid: 'ProvisionClients',
+      },
+      // Client stacks write their zone's delegation through the DNS role of this account.
+      {
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Resource: 'arn:aws:iam::111111111111:role/SeiketsuDnsDelegation',
+        Sid: 'DelegateClientZones',
       },
     ])
     expect(assume('SeiketsuPlatformAdmin')[0]).to.deep.include({

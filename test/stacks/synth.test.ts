@@ -221,7 +221,10 @@ describe('seiketsu synth --out', () => {
 
 describe('seiketsu synth --json warnings', () => {
   it('carries the warning about clients without an account in the document', async () => {
-    const workspace = await makeWorkspace({clients: [draftClient('acme', {accountId: null})]})
+    const workspace = await makeWorkspace({
+      clients: [draftClient('acme', {accountId: null})],
+      settings: {alertsEmail: undefined, domain: undefined},
+    })
     const result = await runCli(['synth', '--json'], {cwd: workspace.root})
     expect(result.exitCode, result.stderr).to.equal(0)
     const {warnings} = JSON.parse(result.stdout) as {warnings: string[]}

@@ -76,7 +76,7 @@ export class NameOwners {
 }
 
 /** The platform-prefixed names in a string: from the platform on, up to the first character no name has. */
-function platformTokens(value: string, platform: string): string[] {
+export function platformTokens(value: string, platform: string): string[] {
   const tokens: string[] = []
   for (let at = value.indexOf(platform); at !== -1; at = value.indexOf(platform, at + 1)) {
     if (at > 0 && /[a-z0-9]/.test(value[at - 1]!)) continue

@@ -2,6 +2,7 @@ import type {Rule} from '../types.ts'
 import {cacheRules} from './cache.ts'
 import {computeRules} from './compute.ts'
 import {databaseRules} from './database.ts'
+import {deployabilityRules} from './deployability.ts'
 import {edgeRules} from './edge.ts'
 import {fleetRules} from './fleet.ts'
 import {iamRules} from './iam.ts'
@@ -32,6 +33,7 @@ export const RULES: readonly Rule[] = [
   ...iamRules,
   ...trailRules,
   ...fleetRules,
+  ...deployabilityRules,
 ]
 
 export function ruleById(id: string): Rule | undefined {

@@ -1,5 +1,5 @@
 import {arnAccount, defaultProvider, isLiteral, providerAccount, resolve, str} from '../terraform.ts'
-import type {FleetRule, ResourceRule, Stack, StackRule} from '../types.ts'
+import type {FleetRule, ResourceRule, Stack, StackKind, StackRule} from '../types.ts'
 
 /** Identity helpers: they give rule literals their types without repeating `scope`. */
 export function resourceRule(rule: Omit<ResourceRule, 'scope'>): ResourceRule {
@@ -66,3 +66,8 @@ export function literalSecretValue(value: unknown): boolean {
 }
 
 export const DESIGN = 'DESIGN.md, The per-client stack'
+
+export const DEPLOYABILITY = 'issue 11, "The audit learns this class of fault"'
+
+/** Every kind of stack: whether Terraform can apply is judged wherever it is applied. */
+export const ALL_STACK_KINDS: StackKind[] = ['platform', 'bootstrap', 'client', 'other']

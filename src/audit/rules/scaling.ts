@@ -1,4 +1,4 @@
-import {gatedCountOf} from '../../stacks/model.ts'
+import {gatedCountValue} from '../run-model.ts'
 import {at, blocks, num, references, resourcesOf, str, strings} from '../terraform.ts'
 import type {Resource, Rule, Stack} from '../types.ts'
 import {DESIGN, none, resourceRule} from './kit.ts'
@@ -22,14 +22,6 @@ function policiesOf(stack: Stack, target: Resource): Resource[] {
       references(policy.values.resource_id).includes(target.address) ||
       (id !== undefined && policy.values.resource_id === id),
   )
-}
-
-/**
- * A task bound: a number, or the bound of a gated service, `${var.ready ? N : 0}` (N tasks once the
- * gate opens), read as N.
- */
-function capacity(value: unknown): number | undefined {
-  return num(value) ?? gatedCountOf(value)
 }
 
 /** Step adjustments of a step-scaling policy, with its cooldown. */
@@ -77,8 +69,9 @@ export const scalingRules: Rule[] = [
     check(service, stack) {
       const target = scalingTarget(stack, service)
       if (!target) return 'no aws_appautoscaling_target scales it'
-      const min = capacity(target.values.min_capacity)
-      const max = capacity(target.values.max_capacity)
+      // A service gated until the operator's tool opens it (`var.ready ? 2 : 0`) is judged on its open bounds.
+      const min = num(target.values.min_capacity) ?? gatedCountValue(target.values.min_capacity)
+      const max = num(target.values.max_capacity) ?? gatedCountValue(target.values.max_capacity)
       const tier = stack.client?.tier
       const [low, high] = tier ? [tier.task.minTasks, tier.task.maxTasks] : [1, 10]
       const problems: string[] = []

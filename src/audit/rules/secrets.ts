@@ -99,7 +99,7 @@ export const secretRules: Rule[] = [
     domain: 'secrets',
     equivalents: {checkov: [], trivy: ['AVD-AWS-0036']},
     id: 'SKT-SEC-003',
-    kinds: ['client', 'platform', 'other'],
+    kinds: ['client', 'bootstrap', 'platform', 'other'],
     remediation:
       'Delete the literal and rotate the credential; keep credentials in Secrets Manager and reference them by ARN.',
     requirement: `${DESIGN}: Secrets — values never appear in synthesized JSON; Database — no password in Terraform.`,
