@@ -342,3 +342,155 @@ export function describeDiagnostics(result: ValidateResult): string {
     )
     .join('\n')
 }
+
+type Json = Record<string, unknown>
+
+/** What AWS reports for a few computed attributes, so that references to them resolve as after an apply. */
+function reportedValue(resource: {type: string; name: string; values: Json}, attribute: string): unknown {
+  const {name, type, values} = resource
+  const table: Record<string, unknown> = {
+    address: `${name}.stub.rds.amazonaws.com`,
+    arn: `arn:aws:stub:us-east-1:000000000000:${type}/${name}`,
+    domain_validation_options: [
+      {
+        domain_name: values.domain_name,
+        resource_record_name: `_stub.${String(values.domain_name)}.`,
+        resource_record_type: 'CNAME',
+        resource_record_value: '_stub.acm-validations.aws.',
+      },
+    ],
+    id: `stub-${name}`,
+    key_id: `stub-key-${name}`,
+    master_user_secret: [
+      {
+        kms_key_id: 'arn:aws:kms:us-east-1:000000000000:key/stub',
+        secret_arn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:rds!db-stub',
+        secret_status: 'active',
+      },
+    ],
+    resource_id: `db-STUB${name.toUpperCase()}`,
+  }
+  return table[attribute]
+}
+
+interface PlanDocument {
+  planned_values: {
+    root_module: {resources: (Json & {address: string; mode: string; type: string; name: string; values: Json})[]}
+  }
+  resource_changes: {address: string; change: {actions: string[]; after?: Json; after_unknown?: Json}}[]
+  configuration: {root_module: {resources: {address: string; provider_config_key: string}[]}}
+}
+
+/**
+ * A terraform state (format v4) holding the resources of a plan as if it had been applied: their
+ * planned values, the ids and ARNs AWS would have reported, and every other computed attribute
+ * terraform would have read back. It is made by replanning with -refresh=false until terraform plans
+ * nothing for them (at most a few rounds), so the real provider, not a copy of its rules, decides
+ * what a later change to the configuration does to them.
+ */
+export async function appliedStateOf(
+  stack: {dir: string; statePath: string},
+  env: NodeJS.ProcessEnv,
+  options: {plan: PlanDocument; keep: (address: string) => boolean},
+): Promise<void> {
+  const {plan} = options
+  const schemas = (
+    JSON.parse((await runTerraform(['providers', 'schema', '-json'], {cwd: stack.dir, env})).stdout) as {
+      provider_schemas: Record<
+        string,
+        {
+          resource_schemas: Record<
+            string,
+            {block: {attributes: Record<string, {type: unknown}>; block_types?: Record<string, unknown>}}
+          >
+        }
+      >
+    }
+  ).provider_schemas['registry.terraform.io/hashicorp/aws']!.resource_schemas
+  const unknownOf = new Map(plan.resource_changes.map((change) => [change.address, change.change.after_unknown ?? {}]))
+  const providerOf = new Map(
+    plan.configuration.root_module.resources.map((resource) => [resource.address, resource.provider_config_key]),
+  )
+  const fillComputed = (type: string, name: string, attributes: Json, unknown: Json, values: Json) => {
+    const schema = schemas[type]!.block
+    for (const [attribute, isUnknown] of Object.entries(unknown)) {
+      if (isUnknown !== true || (attributes[attribute] !== undefined && attributes[attribute] !== null)) continue
+      const reported = reportedValue({name, type, values}, attribute)
+      if (reported !== undefined) attributes[attribute] = reported
+      else if (schema.block_types?.[attribute]) attributes[attribute] = []
+      else if (schema.attributes[attribute]) {
+        const kind = schema.attributes[attribute]!.type
+        attributes[attribute] = Array.isArray(kind)
+          ? kind[0] === 'map'
+            ? {}
+            : kind[0] === 'object'
+              ? null
+              : []
+          : kind === 'string'
+            ? `stub-${name}-${attribute}`
+            : kind === 'number'
+              ? 0
+              : false
+      }
+    }
+  }
+  let resources = plan.planned_values.root_module.resources
+    .filter((resource) => resource.mode === 'managed' && options.keep(resource.address))
+    .map((resource) => {
+      const attributes = {...resource.values}
+      fillComputed(resource.type, resource.name, attributes, unknownOf.get(resource.address) ?? {}, resource.values)
+      const key = providerOf.get(resource.address) ?? 'aws'
+      const sensitive = Object.entries((resource.sensitive_values as Json | undefined) ?? {})
+        .filter(([, marked]) => marked === true)
+        .map(([attribute]) => [{type: 'get_attr', value: attribute}])
+      return {
+        instances: [{attributes, schema_version: resource.schema_version, sensitive_attributes: sensitive}],
+        mode: 'managed',
+        name: resource.name,
+        provider: `provider["registry.terraform.io/hashicorp/aws"]${key.includes('.') ? `.${key.split('.')[1]}` : ''}`,
+        type: resource.type,
+      }
+    })
+  const write = () =>
+    writeFile(
+      stack.statePath,
+      JSON.stringify({
+        lineage: '5e1f0a3c-7a47-4b1e-9a55-3c2a1f0c0001',
+        outputs: {},
+        resources,
+        serial: 1,
+        terraform_version: '1.11.4',
+        version: 4,
+      }),
+    )
+  for (let round = 0; round < 6; round++) {
+    await write()
+    const replan = await runTerraform(
+      ['plan', '-input=false', '-no-color', '-refresh=false', '-lock=false', '-out=converge.tfplan'],
+      {cwd: stack.dir, env},
+    )
+    if (replan.exitCode !== 0) throw new Error(`replan from the made-up state failed:\n${replan.stderr}`)
+    const shown = JSON.parse(
+      (await runTerraform(['show', '-json', 'converge.tfplan'], {cwd: stack.dir, env})).stdout,
+    ) as PlanDocument
+    const changed = shown.resource_changes.filter(
+      (change) =>
+        resources.some((resource) => `${resource.type}.${resource.name}` === change.address) &&
+        !change.change.actions.includes('no-op'),
+    )
+    if (changed.length === 0) return
+    resources = resources.map((resource) => {
+      const change = changed.find((candidate) => candidate.address === `${resource.type}.${resource.name}`)
+      if (!change) return resource
+      const [instance] = resource.instances
+      const attributes = {...instance!.attributes}
+      const unknown = change.change.after_unknown ?? {}
+      // What the configuration now says (references resolved against the state), then what AWS reports.
+      for (const [attribute, value] of Object.entries(change.change.after ?? {}))
+        if (value !== null && unknown[attribute] !== true) attributes[attribute] = value
+      fillComputed(resource.type, resource.name, attributes, unknown, attributes)
+      return {...resource, instances: [{...instance!, attributes}]}
+    })
+  }
+  throw new Error('the made-up state did not converge: terraform keeps planning changes to it')
+}
