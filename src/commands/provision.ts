@@ -59,6 +59,7 @@ Exit codes: 0 applied; 1 a client was in use by another plan or provision; 3 a c
       terraformBin: flags['terraform-bin'],
     })
     if (!this.jsonEnabled()) this.log(renderProvisionReport(run))
+    for (const warning of run.warnings) this.warn(warning)
     process.exitCode = run.exitCode
     return {...run, ...(shard ? {shard} : {})}
   }

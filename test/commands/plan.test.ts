@@ -60,6 +60,7 @@ describe('seiketsu plan', () => {
     expect(invocationsOf(invocations, 'show', 'acme')[0]!.argv).to.deep.equal([
       'show',
       '-json',
+      '-no-color',
       join(acmePlan.cwd, 'plan.tfplan'),
     ])
     expect(invocationsOf(invocations, 'init', 'acme')[0]!.argv.slice(0, 2)).to.deep.equal(['init', '-input=false'])
