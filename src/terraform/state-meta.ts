@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {open, readFile} from 'node:fs/promises'
 import {inflateRawSync} from 'node:zlib'
 
@@ -7,12 +8,30 @@ export interface StateMeta {
   serial: number
   /** Resource instances in the state (managed and data), what a migration must carry over. */
   resources: number
+  /**
+   * sha256 of what the state holds (its resources with their instances, and its outputs), in a
+   * canonical form: the same whatever terraform rewrote around it. A migration must keep it:
+   * terraform gives a state a new lineage and serial when it leaves a local backend.
+   */
+  digest: string
   terraformVersion?: string
+}
+
+/** JSON with object keys sorted at every level, so that equal documents give equal text. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
+  if (value !== null && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`
+  return JSON.stringify(value) ?? 'null'
 }
 
 /**
  * Reads a state document (state format v4, as `terraform state pull` prints it or a local backend
- * keeps it). Undefined for no state at all (an empty text, as `state pull` prints for none).
+ * keeps it). Undefined for no state at all: an empty text (`state pull` of a local backend) or an
+ * empty state without lineage (`state pull` of an S3 key that does not exist yet).
  */
 export function stateMetaOf(text: string): StateMeta | undefined {
   if (text.trim() === '') return undefined
@@ -20,11 +39,22 @@ export function stateMetaOf(text: string): StateMeta | undefined {
     lineage?: unknown
     serial?: unknown
     terraform_version?: unknown
+    outputs?: unknown
     resources?: {instances?: unknown[]}[]
   }
   if (typeof state.lineage !== 'string' || typeof state.serial !== 'number')
     throw new Error('not a terraform state (no lineage or serial)')
+  // What a remote backend answers for no state yet (S3: `state pull` prints an empty one).
+  if (state.lineage === '' && (state.resources ?? []).length === 0) return undefined
+  const key = (resource: Record<string, unknown>) =>
+    [resource.module ?? '', resource.mode ?? '', resource.type ?? '', resource.name ?? ''].join('\u0000')
+  const resources = [...((state.resources ?? []) as Record<string, unknown>[])].sort((a, b) =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0,
+  )
   return {
+    digest: createHash('sha256')
+      .update(canonical({outputs: state.outputs ?? {}, resources}))
+      .digest('hex'),
     lineage: state.lineage,
     resources: (state.resources ?? []).reduce(
       (sum, resource) => sum + (Array.isArray(resource.instances) ? resource.instances.length : 0),

@@ -78,10 +78,12 @@ class BackendReadError extends Error {
  *   `unchanged`;
  * - the state before is read where it is; none at all is `no-state` (the folder is switched over);
  * - the new backend must be empty, or already hold this very state (same lineage: `already-migrated`
- *   when it is as new or newer, nothing is copied); another state there is `refused` and nothing is
- *   copied or overwritten (terraform's -force-copy would overwrite it);
+ *   when it is as new or newer, or holds the same resources: nothing is copied); another state
+ *   there is `refused` and nothing is copied or overwritten (terraform's -force-copy would);
  * - then `terraform init -migrate-state -force-copy`, and the state is read back through the new
- *   backend: lineage, serial and resource count must equal the state before (else `failed`);
+ *   backend: its resources and outputs (a digest) and its resource count must be those of the state
+ *   before (else `failed`). Lineage and serial are reported before and after: terraform gives the
+ *   copy a new lineage and serial 1 when it leaves a local backend, and a new serial otherwise;
  * - a local state file left behind is renamed `*.migrated` so that nothing uses it by mistake.
  * Each stack holds its stack lock; stacks run like plan's (bounded, interrupts, --fail-fast).
  */
@@ -210,7 +212,11 @@ async function migrateLocked(
   }
   step('check')
   const existing = await readBackendState(session, stack, desired, options.probeRoot)
-  if (existing && existing.lineage !== before.lineage)
+  // Copied before (an earlier run stopped after terraform's copy), or carried on there since: switch over only.
+  const arrived =
+    existing !== undefined &&
+    (existing.digest === before.digest || (existing.lineage === before.lineage && existing.serial >= before.serial))
+  if (existing && !arrived)
     return {
       ...withSource,
       after: existing,
@@ -218,8 +224,7 @@ async function migrateLocked(
       error: `${base.to} already holds another state (${describeState(existing)}); nothing was copied or overwritten. Compare the two states, then move or delete the wrong one`,
       status: 'refused',
     }
-  if (existing && existing.serial >= before.serial) {
-    // Copied before (an earlier run stopped after the copy) or carried on there since: only switch over.
+  if (existing && arrived) {
     step('init')
     const outcome = await switchOver()
     if (outcome.exitCode !== 0) return fromFailedInit(withSource, stack, outcome, log.file)
@@ -244,15 +249,12 @@ async function migrateLocked(
       `state pull after the migration failed: ${firstTerraformError(pulled.stderr) ?? `exit ${pulled.exitCode}`}`,
     )
   const after = stateMetaOf(pulled.stdout)
-  if (
-    !after ||
-    after.lineage !== before.lineage ||
-    after.serial !== before.serial ||
-    after.resources !== before.resources
-  )
+  // terraform may give the copy a new lineage and serial (it does when the state leaves a local
+  // backend): what must not change is what the state holds.
+  if (!after || after.digest !== before.digest || after.resources !== before.resources)
     return fail(
       'MIGRATION_MISMATCH',
-      `the state read back from ${base.to} (${describeState(after)}) is not the one that was copied (${describeState(before)}); the old state at ${from} was kept`,
+      `the state read back from ${base.to} (${describeState(after)}) does not hold what was copied (${describeState(before)}); the old state at ${from} was kept`,
       {after},
     )
   return {...withSource, after, status: 'migrated', ...(await retireLocalState(source, stack))}

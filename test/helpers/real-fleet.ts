@@ -2,7 +2,7 @@ import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {stackBackend, type StackBackend} from '../../src/stacks/backend.ts'
-import {workspacePaths, type Workspace} from '../../src/workspace/workspace.ts'
+import {loadWorkspace, workspacePaths, type Workspace} from '../../src/workspace/workspace.ts'
 import {makeTempDir, runCli, type CliResult} from './cli.ts'
 import {realTerraformPath, startAwsStub, type AwsStub} from './real-terraform.ts'
 import type {S3Loopback} from './s3-loopback.ts'
@@ -61,7 +61,14 @@ export interface RealFleet {
   writeStack: (id: string, resources: Resources, extra?: Record<string, unknown>) => Promise<void>
   /** The backend block synth writes for a stack. */
   backendOf: (id: string) => StackBackend
+  /** Rewrites seiketsu.yaml's `state` section (e.g. local → s3) and reads the workspace again. */
+  setState: (stateYaml: string) => Promise<void>
   close: () => Promise<void>
+}
+
+/** The `state` section of seiketsu.yaml for a loopback S3 bucket, with its endpoint settings. */
+export function s3StateYaml(loopback: S3Loopback, bucket: string, keyPrefix = 'clients/'): string {
+  return `state:\n  backend: s3\n  bucket: ${bucket}\n  region: us-east-1\n  keyPrefix: ${keyPrefix}\n  endpoint: ${loopback.url}\n  usePathStyle: true\n\n`
 }
 
 /** The backend block of a stack, as SeiketsuStack writes it (src/stacks/constructs/stack.ts). */
@@ -95,8 +102,17 @@ export async function makeRealFleet(ids: string[], options: RealFleetOptions = {
   const scratch = await makeTempDir('seiketsu-real-tf-')
   const cliConfig = await emptyCliConfig(scratch)
   const paths = workspacePaths(workspace.root)
+  let current = workspace
   const stackDir = (id: string) => join(paths.out, 'stacks', id)
-  const backendOf = (id: string) => stackBackend(workspace.config, id, {stackDir: stackDir(id), stateDir: paths.state})
+  const backendOf = (id: string) => stackBackend(current.config, id, {stackDir: stackDir(id), stateDir: paths.state})
+  const setState = async (stateYaml: string) => {
+    const text = await readFile(paths.config, 'utf8')
+    const start = text.search(/^state:$/m)
+    const body = text.indexOf('\n', start) + 1
+    const end = body + text.slice(body).search(/^\S/m)
+    await writeFile(paths.config, `${text.slice(0, start)}${stateYaml}${text.slice(end)}`)
+    current = await loadWorkspace(workspace.root)
+  }
   const writeStack = async (id: string, resources: Resources, extra: Record<string, unknown> = {}) => {
     await mkdir(stackDir(id), {recursive: true})
     const document = {
@@ -127,6 +143,7 @@ export async function makeRealFleet(ids: string[], options: RealFleetOptions = {
     localState: (id) => join(paths.state, id, 'terraform.tfstate'),
     root: workspace.root,
     run: (args, extra, timeoutMs = 90_000) => runCli(args, {cwd: workspace.root, env: env(extra), timeoutMs}),
+    setState,
     stackDir,
     start: (args, extra, ownGroup = false) => startCli(args, {cwd: workspace.root, env: env(extra), ownGroup}),
     stub,
@@ -138,4 +155,13 @@ export async function makeRealFleet(ids: string[], options: RealFleetOptions = {
 /** The text of a stack's terraform.log. */
 export async function terraformLog(fleet: RealFleet, id: string): Promise<string> {
   return readFile(join(fleet.stackDir(id), 'terraform.log'), 'utf8').catch(() => '')
+}
+
+/** Polls `check` until it holds (or fails the test after `timeoutMs`, naming what it waited for). */
+export async function waitUntil(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
 }
