@@ -49,6 +49,8 @@ export interface S3Loopback {
   /** The keys of the current (not deleted) objects, sorted. */
   keys(bucket: string): string[]
   putObject(bucket: string, key: string, body: string | Buffer): void
+  /** How long to hold a request before answering it (default none): slow state writes, for interrupts. */
+  delay: (request: {method: string; bucket?: string; key?: string}) => number
   close(): Promise<void>
 }
 
@@ -129,6 +131,8 @@ export async function startS3Loopback(): Promise<S3Loopback> {
     }
     calls.push(call)
     const body = await readBody(request)
+    const wait = loopback.delay({bucket: call.bucket, key: call.key, method: call.method})
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
     const reply = (status: number, xml?: string, headers: Record<string, string> = {}) => {
       call.status = status
       const withBody = xml !== undefined && request.method !== 'HEAD'
@@ -326,15 +330,12 @@ export async function startS3Loopback(): Promise<S3Loopback> {
       return undefined
     }
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-
   const bucketOrThrow = (name: string) => {
     const bucket = buckets.get(name)
     if (!bucket) throw new Error(`no bucket ${name} in the S3 loopback`)
     return bucket
   }
-  return {
+  const loopback: S3Loopback = {
     calls,
     close: () =>
       new Promise((resolve) => {
@@ -351,9 +352,13 @@ export async function startS3Loopback(): Promise<S3Loopback> {
     putObject(name, objectKey, body) {
       store(bucketOrThrow(name), objectKey, Buffer.from(body), 'application/json')
     },
-    url,
+    delay: () => 0,
+    url: '',
     versions: (name, objectKey) => [...(bucketOrThrow(name).objects.get(objectKey) ?? [])],
   }
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  loopback.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return loopback
 }
 
 /** Calls that answered with this status (e.g. 412 for lock conflicts). */
