@@ -113,7 +113,8 @@ export class TerraformSession {
       ['state', 'rm', '-dry-run', '-lock-timeout=0s', '-no-color', LOCK_PROBE_ADDRESS],
       {afterInterrupt: true, cwd: stack.dir, env: this.env, stackId: stack.id},
     )
-    if (outcome.exitCode === 0) return {}
+    // Free either way: it took the lock, then removed nothing, or found no state at all to remove from.
+    if (outcome.exitCode === 0 || /No state file was found/.test(outcome.stderr)) return {}
     const lock = lockInfoFrom(outcome.stderr)
     return lock
       ? {lock}
