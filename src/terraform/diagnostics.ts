@@ -1,6 +1,7 @@
 import {readFile} from 'node:fs/promises'
 
 import {configuredBackend, describeBackend, type BackendConfig} from './backends.ts'
+import type {TerraformOutcome} from './processes.ts'
 
 /**
  * The first error terraform reported, from its diagnostics on stderr: the summary line and, when
@@ -157,4 +158,16 @@ export function lockHintFor(
     unlock,
     ...(lockObject ? {lockObject} : {}),
   }
+}
+
+/** One line for a terraform step that failed: terraform's first error, the lock it met, and its log. */
+export function failureMessage(step: string, outcome: TerraformOutcome, log: string): string {
+  if (outcome.spawnError) return `${step}: could not start terraform (${outcome.spawnError})`
+  const how = outcome.exitCode === undefined ? `killed by ${outcome.signal ?? 'a signal'}` : `exit ${outcome.exitCode}`
+  const lock = lockInfoFrom(outcome.stderr)
+  const reason = firstTerraformError(outcome.stderr) ?? how
+  const holder = lock
+    ? ` (state lock ID ${lock.id}${lock.who ? `, held by ${lock.who}` : ''}${lock.operation ? ` for ${lock.operation.replace(/^OperationType/, '').toLowerCase()}` : ''}${lock.created ? ` since ${lock.created}` : ''}${lock.path ? ` on ${lock.path}` : ''})`
+    : ''
+  return `${step} failed: ${reason}${holder} — see ${log}`
 }

@@ -6,6 +6,8 @@ import lockfile from 'proper-lockfile'
 
 import {ExitCode, SeiketsuError} from '../errors.ts'
 import {LOCK_FILE_NAME, lockMismatches, readLockFile, type ProviderUpgrade} from './lock-files.ts'
+import type {TerraformOutcome} from './processes.ts'
+import type {TerraformSession, TerraformStack} from './session.ts'
 
 export {LOCK_FILE_NAME} from './lock-files.ts'
 
@@ -157,6 +159,39 @@ export class InitGate {
     await previous
     return release
   }
+}
+
+/**
+ * `terraform init` of a stack through the init gate: the leader plain (or with -upgrade when its
+ * lock file no longer meets a changed pin), followers with -lockfile=readonly and the leader's lock
+ * file; every init with the workspace's -backend-config (custom S3 endpoint settings).
+ */
+export async function initStack(
+  session: TerraformSession,
+  stack: TerraformStack,
+  stackJson: unknown,
+  fingerprint: string,
+  log: {file: string; stdout: boolean},
+): Promise<TerraformOutcome> {
+  const backendArgs = session.backendArgs(stackJson)
+  return session.initGate.init(
+    stack.dir,
+    fingerprint,
+    (role) =>
+      session.run(
+        stack,
+        [
+          'init',
+          '-input=false',
+          '-no-color',
+          ...(role === 'follower' ? ['-lockfile=readonly'] : role === 'upgrade' ? ['-upgrade'] : []),
+          ...backendArgs,
+        ],
+        log,
+      ),
+    (outcome) => outcome.exitCode === 0,
+    {stackId: stack.id, stackJson},
+  )
 }
 
 async function isFile(path: string): Promise<boolean> {

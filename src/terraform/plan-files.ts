@@ -186,3 +186,20 @@ export async function checkSavedPlan(
   if (options.copyTo) await rm(options.copyTo, {force: true})
   return {problem, ...(record ? {record} : {})}
 }
+
+/** Why a saved plan cannot be applied, in words (naming both terraform versions when that is why). */
+export function problemReason(
+  check: {problem: SavedPlanProblem; record?: PlanRecord},
+  terraform: {flavor: string; version: string} | undefined,
+): string {
+  if (check.problem === 'other-terraform' && check.record && terraform)
+    return `made by ${check.record.terraform.flavor ?? 'terraform'} ${check.record.terraform.version}; this run uses ${terraform.flavor} ${terraform.version}, and terraform applies only plans of its own version`
+  return SAVED_PLAN_PROBLEMS[check.problem]
+}
+
+/** The error code for a set of saved-plan problems. */
+export function problemCode(problems: readonly SavedPlanProblem[]): string {
+  if (problems.every((problem) => problem === 'other-terraform')) return 'PLAN_FROM_OTHER_TERRAFORM'
+  if (problems.every((problem) => problem === 'stale-state' || problem === 'other-state')) return 'STALE_PLAN'
+  return 'NO_SAVED_PLAN'
+}

@@ -211,6 +211,23 @@ export function summarizePlan(planJson: unknown): PlanSummary {
   }
 }
 
+/** The counts and change lists of a summary, as results carry them. */
+export function countsOf(summary: PlanSummary) {
+  return {
+    add: summary.add,
+    change: summary.change,
+    changes: summary.changes,
+    destroy: summary.destroy,
+    destructive: summary.destructive.map((change) => change.address),
+    forget: summary.forget,
+    // Records of older runs have no import/move/other counts.
+    import: summary.import ?? 0,
+    move: summary.move ?? 0,
+    other: summary.other ?? 0,
+    replace: summary.replace,
+  }
+}
+
 /** A short text for a change: `replace aws_kms_key.data (replace_because_cannot_update: customer_master_key_spec)`. */
 export function describeChange(change: ResourceChange): string {
   const why = [

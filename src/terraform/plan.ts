@@ -4,10 +4,10 @@ import {performance} from 'node:perf_hooks'
 
 import {noDomainWarning, stacksWithoutDomain} from './certificate-domain.ts'
 import {configuredBackend} from './backends.ts'
-import {describeInitProblem, firstTerraformError, initProblemOf, lockHintFor, lockInfoFrom} from './diagnostics.ts'
+import {describeInitProblem, failureMessage, initProblemOf, lockHintFor, lockInfoFrom} from './diagnostics.ts'
 import {planExitCode, type PlanExitOptions, type PlanStatus} from './exit-codes.ts'
 import {DEFAULT_CONCURRENCY, runOverStacks, type FleetOptions, type LockedState, type StackWork} from './fleet.ts'
-import {providerFingerprint} from './init-gate.ts'
+import {initStack, providerFingerprint} from './init-gate.ts'
 import type {ProviderUpgrade} from './lock-files.ts'
 import {
   PLAN_RECORD_VERSION,
@@ -17,7 +17,7 @@ import {
   sha256File,
   writePlanRecord,
 } from './plan-files.ts'
-import {summarizePlan, type PlanSummary, type ResourceChange} from './plan-summary.ts'
+import {countsOf, summarizePlan, type PlanSummary, type ResourceChange} from './plan-summary.ts'
 import type {TerraformOutcome} from './processes.ts'
 import type {TerraformSession, TerraformStack} from './session.ts'
 import {describeBusyStack, tryLockStack} from './stack-lock.ts'
@@ -252,39 +252,6 @@ async function planLockedStack(
 }
 
 /**
- * `terraform init` of a stack through the init gate: the leader plain (or with -upgrade when its
- * lock file no longer meets a changed pin), followers with -lockfile=readonly and the leader's lock
- * file; every init with the workspace's -backend-config (custom S3 endpoint settings).
- */
-export async function initStack(
-  session: TerraformSession,
-  stack: TerraformStack,
-  stackJson: unknown,
-  fingerprint: string,
-  log: {file: string; stdout: boolean},
-): Promise<TerraformOutcome> {
-  const backendArgs = session.backendArgs(stackJson)
-  return session.initGate.init(
-    stack.dir,
-    fingerprint,
-    (role) =>
-      session.run(
-        stack,
-        [
-          'init',
-          '-input=false',
-          '-no-color',
-          ...(role === 'follower' ? ['-lockfile=readonly'] : role === 'upgrade' ? ['-upgrade'] : []),
-          ...backendArgs,
-        ],
-        log,
-      ),
-    (outcome) => outcome.exitCode === 0,
-    {stackId: stack.id, stackJson},
-  )
-}
-
-/**
  * The result when a step did not end normally: never started (skipped, or interrupted if an
  * earlier step ran), got our SIGINT (interrupted), or exited with a code outside `okCodes`.
  */
@@ -314,17 +281,6 @@ function stopped(
   return finish({...emptyResult(stack), error: failureMessage(step, outcome, log), status: 'failed', step})
 }
 
-export function failureMessage(step: string, outcome: TerraformOutcome, log: string): string {
-  if (outcome.spawnError) return `${step}: could not start terraform (${outcome.spawnError})`
-  const how = outcome.exitCode === undefined ? `killed by ${outcome.signal ?? 'a signal'}` : `exit ${outcome.exitCode}`
-  const lock = lockInfoFrom(outcome.stderr)
-  const reason = firstTerraformError(outcome.stderr) ?? how
-  const holder = lock
-    ? ` (state lock ID ${lock.id}${lock.who ? `, held by ${lock.who}` : ''}${lock.operation ? ` for ${lock.operation.replace(/^OperationType/, '').toLowerCase()}` : ''}${lock.created ? ` since ${lock.created}` : ''}${lock.path ? ` on ${lock.path}` : ''})`
-    : ''
-  return `${step} failed: ${reason}${holder} — see ${log}`
-}
-
 function emptyResult(stack: TerraformStack): Omit<StackPlanResult, 'status' | 'durationMs'> {
   return {
     add: 0,
@@ -343,23 +299,6 @@ function emptyResult(stack: TerraformStack): Omit<StackPlanResult, 'status' | 'd
     kind: stack.kind,
     log: planFilesOf(stack.dir).log,
     replace: 0,
-  }
-}
-
-/** The counts and change lists of a summary, as results carry them. */
-export function countsOf(summary: PlanSummary) {
-  return {
-    add: summary.add,
-    change: summary.change,
-    changes: summary.changes,
-    destroy: summary.destroy,
-    destructive: summary.destructive.map((change) => change.address),
-    forget: summary.forget,
-    // Records of older runs have no import/move/other counts.
-    import: summary.import ?? 0,
-    move: summary.move ?? 0,
-    other: summary.other ?? 0,
-    replace: summary.replace,
   }
 }
 

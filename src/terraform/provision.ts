@@ -5,29 +5,28 @@ import {performance} from 'node:perf_hooks'
 
 import {usageError} from '../errors.ts'
 import {refuseStacksWithoutDomain} from './certificate-domain.ts'
-import {effectiveBackend, localStatePath} from './backends.ts'
-import {describeInitProblem, initProblemOf, isStalePlanError, stackBackendOf} from './diagnostics.ts'
+import {describeInitProblem, failureMessage, initProblemOf, isStalePlanError} from './diagnostics.ts'
 import {guardDestructive, parseAllowDestroy, type GuardDecision} from './destroy-guard.ts'
 import {provisionExitCode, type ProvisionStatus} from './exit-codes.ts'
 import {providerFingerprint} from './init-gate.ts'
 import {DEFAULT_CONCURRENCY, runOverStacks, type FleetOptions, type LockedState, type StackWork} from './fleet.ts'
-import {countsOf, failureMessage} from './plan.ts'
 import {
   checkSavedPlan,
   planFilesOf,
   removeRunPlanFiles,
   removeSavedPlan,
   runPlanFile,
+  problemCode,
+  problemReason,
   SAVED_PLAN_PROBLEMS,
   stateProblem,
   type PlanRecord,
-  type SavedPlanProblem,
 } from './plan-files.ts'
-import type {ResourceChange} from './plan-summary.ts'
+import {countsOf, type ResourceChange} from './plan-summary.ts'
 import type {TerraformSession, TerraformStack} from './session.ts'
 import {mapWithConcurrency} from './scheduler.ts'
 import {lockStacks} from './stack-lock.ts'
-import {readStateFile, stateMetaOf, type StateMeta} from './state-meta.ts'
+import {currentStateMeta} from './state-access.ts'
 
 /** A stack with a saved plan that may be applied, and what the destroy guard decided for it. */
 export interface ProvisionCandidate {
@@ -124,7 +123,7 @@ export async function prepareProvision(
       const check = await checkSavedPlan(stack, {copyTo: copies[index], terraform})
       if ('problem' in check || !session) return {check, stack}
       // The state now must be the one the plan was made against (terraform would call it stale).
-      const now = await currentState(session, stack)
+      const now = await currentStateMeta(session, stack)
       const problem = now === 'unknown' ? undefined : stateProblem(check.record.state, now)
       return {check: problem ? {problem, record: check.record} : check, stack}
     })
@@ -151,43 +150,6 @@ export async function prepareProvision(
   } catch (error) {
     await release()
     throw error
-  }
-}
-
-function problemReason(
-  check: {problem: SavedPlanProblem; record?: PlanRecord},
-  terraform: {flavor: string; version: string} | undefined,
-): string {
-  if (check.problem === 'other-terraform' && check.record && terraform)
-    return `made by ${check.record.terraform.flavor ?? 'terraform'} ${check.record.terraform.version}; this run uses ${terraform.flavor} ${terraform.version}, and terraform applies only plans of its own version`
-  return SAVED_PLAN_PROBLEMS[check.problem]
-}
-
-function problemCode(problems: readonly SavedPlanProblem[]): string {
-  if (problems.every((problem) => problem === 'other-terraform')) return 'PLAN_FROM_OTHER_TERRAFORM'
-  if (problems.every((problem) => problem === 'stale-state' || problem === 'other-state')) return 'STALE_PLAN'
-  return 'NO_SAVED_PLAN'
-}
-
-/**
- * The lineage and serial of a stack's state now: read from the file for local state, asked of
- * terraform (`state pull`) for a remote backend once the folder is initialized; `unknown` when it
- * cannot be told here (a fresh checkout: checked after init, before the apply).
- */
-async function currentState(
-  session: TerraformSession,
-  stack: TerraformStack,
-): Promise<StateMeta | undefined | 'unknown'> {
-  const backend = effectiveBackend(await stackBackendOf(stack), session.state)
-  const local = localStatePath(backend, stack.dir)
-  if (local) return readStateFile(local).catch(() => 'unknown' as const)
-  if (!(await isDirectory(join(stack.dir, '.terraform')))) return 'unknown'
-  const pulled = await session.run(stack, ['state', 'pull'])
-  if (pulled.exitCode !== 0) return 'unknown'
-  try {
-    return stateMetaOf(pulled.stdout)
-  } catch {
-    return 'unknown'
   }
 }
 
@@ -302,7 +264,7 @@ async function applyStack(
         : fail('TERRAFORM_FAILED', failureMessage('init', init, files.log))
     }
     // Only now can the state of a remote backend be read: it must be the one the plan was made against.
-    const now = await currentState(session, stack)
+    const now = await currentStateMeta(session, stack)
     const problem = now === 'unknown' ? undefined : stateProblem(candidate.record.state, now)
     if (problem) {
       await removeSavedPlan(stack.dir)

@@ -4,21 +4,16 @@ import {join} from 'node:path'
 import {ExitCode, SeiketsuError, usageError} from '../errors.ts'
 import {configuredBackend, describeBackend, effectiveBackend} from './backends.ts'
 import {guardDestructive, parseAllowDestroy} from './destroy-guard.ts'
+import {failureMessage} from './diagnostics.ts'
 import {interruptNotices} from './fleet.ts'
 import {handleInterrupts} from './interrupts.ts'
-import {failureMessage} from './plan.ts'
 import {planFilesOf, removeSavedPlan} from './plan-files.ts'
 import {summarizePlan, type PlanSummary} from './plan-summary.ts'
 import type {TerraformOutcome} from './processes.ts'
 import type {TerraformSession, TerraformStack} from './session.ts'
 import {tryLockStack, describeBusyStack} from './stack-lock.ts'
-import {
-  migrateStackState,
-  readBackendState,
-  relativePath,
-  withBackendOverride,
-  type StackMigrationResult,
-} from './state-migration.ts'
+import {readBackendState, relativePath, withBackendOverride} from './state-access.ts'
+import {migrateStackState, type StackMigrationResult} from './state-migration.ts'
 import {readStateFile} from './state-meta.ts'
 
 export type BootstrapStatus = 'bootstrapped' | 'resumed' | 'already-bootstrapped'
