@@ -231,7 +231,7 @@ export function renderBootstrapReport(result: BootstrapResult): string {
     )
   const migration = result.migration!
   lines.push(
-    `Moved the platform state into ${result.state} and read it back: ${migration.after?.resources ?? '?'} resource instance(s), serial ${migration.after?.serial ?? '?'}, lineage ${migration.after?.lineage ?? '?'} (as before).`,
+    `Moved the platform state into ${result.state} and read it back: the same ${migration.after?.resources ?? '?'} resource instance(s) as on local state (now serial ${migration.after?.serial ?? '?'}, lineage ${migration.after?.lineage ?? '?'}).`,
   )
   if (migration.retired) lines.push(`The local copy was renamed ${migration.retired} (no longer used).`)
   lines.push('Client stacks can now be planned: seiketsu plan')
