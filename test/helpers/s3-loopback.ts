@@ -51,6 +51,8 @@ export interface S3Loopback {
   putObject(bucket: string, key: string, body: string | Buffer): void
   /** How long to hold a request before answering it (default none): slow state writes, for interrupts. */
   delay: (request: {method: string; bucket?: string; key?: string}) => number
+  /** An error to answer a request with instead (default none), e.g. {status: 403, code: 'AccessDenied'}. */
+  fault: (request: {method: string; bucket?: string; key?: string}) => {status: number; code: string} | undefined
   close(): Promise<void>
 }
 
@@ -150,6 +152,8 @@ export async function startS3Loopback(): Promise<S3Loopback> {
         // HEAD answers carry no body: the SDK reads the code from this header's absence and the status.
         request.method === 'HEAD' ? {'x-amz-error-code': code} : {},
       )
+    const injected = loopback.fault({bucket: call.bucket, key: call.key, method: call.method})
+    if (injected) return error(injected.status, injected.code, `injected by the test: ${injected.code}`)
     try {
       if (!bucketName) return error(400, 'InvalidRequest', 'ListBuckets is not supported by this loopback')
       const bucket = buckets.get(bucketName)
@@ -353,6 +357,7 @@ export async function startS3Loopback(): Promise<S3Loopback> {
       store(bucketOrThrow(name), objectKey, Buffer.from(body), 'application/json')
     },
     delay: () => 0,
+    fault: () => undefined,
     url: '',
     versions: (name, objectKey) => [...(bucketOrThrow(name).objects.get(objectKey) ?? [])],
   }

@@ -134,15 +134,33 @@ describe('S3 state with the real terraform (loopback S3)', () => {
     expect(parseJson<ErrorJson>(unconfirmed).error).to.include({code: 'MISSING_INPUT'})
     expect(loopback.hasBucket(bucket)).to.equal(false, 'nothing was applied without --yes')
 
+    // The first try applies on local state, then S3 refuses the state write: nothing is lost, it stops (exit 4)…
+    loopback.fault = (request) =>
+      request.method === 'PUT' && request.key === 'clients/platform/terraform.tfstate'
+        ? {code: 'AccessDenied', status: 403}
+        : undefined
+    const failed = await target.run(['state', 'bootstrap', '--no-synth', '--yes', '--json'])
+    loopback.fault = () => undefined
+    expect(failed.exitCode, failed.stdout).to.equal(4)
+    expect(parseJson<ErrorJson>(failed).error.message).to.contain('applied on local state but not moved')
+    expect(loopback.hasBucket(bucket)).to.equal(true, 'the platform apply made the bucket')
+    const localState = join(target.root, '.seiketsu', 'state', 'platform', 'terraform.tfstate')
+    expect(existsSync(localState)).to.equal(true, 'the applied state stays on local state')
+
+    // …and running it again resumes: the move only, no second apply.
     const done = await target.run(['state', 'bootstrap', '--no-synth', '--yes', '--json'])
     expect(done.exitCode, done.stdout + done.stderr).to.equal(0)
     const result = parseJson<StateBootstrapResult>(done)
     expect(result).to.include({
       bucket,
       state: `s3://${bucket}/clients/platform/terraform.tfstate`,
-      status: 'bootstrapped',
+      status: 'resumed',
     })
-    expect(result.applied).to.include({add: 3, destroy: 0})
+    expect(result).to.not.have.property('applied')
+    const applies = (await terraformLog(target, 'platform')).match(
+      /^\$ \S+ apply -input=false[^\n]*bootstrap\.tfplan/gm,
+    )
+    expect(applies, 'one apply over both runs').to.have.length(1)
     expect(result.migration!.status).to.equal('migrated')
     expect(result.migration!.after).to.include({digest: result.migration!.before!.digest, resources: 3})
     const platformState = stateIn(loopback, bucket, 'clients/platform/terraform.tfstate')!
