@@ -139,6 +139,13 @@ describe('seiketsu provision', () => {
     expect(error.message).to.contain('bravo (the plan file is not the one seiketsu plan saved)')
     expect(error.message).to.not.contain('carol')
     expect(invocationsOf(await fleet.invocations(), 'apply')).to.deep.equal([], 'carol is not applied either')
+
+    // A record written by an earlier seiketsu (version 1: no terraform flavor, no state) is planned again.
+    const record = join(fleet.root, 'cdktf.out', 'stacks', 'carol', 'plan.seiketsu.json')
+    await writeFile(record, JSON.stringify({...JSON.parse(readFileSync(record, 'utf8')), version: 1}))
+    const older = await fleet.run(['provision', 'carol', '--yes', '--json'])
+    expect(older.exitCode).to.equal(2)
+    expect(parseJson<ErrorJson>(older).error.message).to.contain('carol (planned by an older seiketsu')
   })
 
   it('blocks a client whose plan replaces a stateful resource (exit 3) and applies the others', async () => {
