@@ -93,7 +93,8 @@ export async function makeRealFleet(ids: string[], options: RealFleetOptions = {
           ? result.replace(line, `  ${key}: ${value}`)
           : result.replace(/^terraform:\n/m, `terraform:\n  ${key}: ${value}\n`)
       }
-      return `${result}\ndomain: clients.example.com\n`
+      // A domain (provision refuses stacks without one); the workspace template may already set one.
+      return /^domain: /m.test(result) ? `${result}\n` : `${result}\ndomain: clients.example.com\n`
     },
     settings: s3 ? {state: {backend: 's3', bucket: s3.bucket, keyPrefix: 'clients/', region: 'us-east-1'}} : {},
   })
