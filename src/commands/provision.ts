@@ -18,10 +18,10 @@ export default class Provision extends SeiketsuCommand<ProvisionResult> {
         'Client ids, and `platform` for the management-account stack (default: every client not offboarded).',
     }),
   }
-  static override description = `Applies exactly the plans \`seiketsu plan\` saved and you reviewed: terraform apply -input=false <planfile> per client, never a fresh plan. It locks each selected stack until its apply ends (a stack that another plan or provision holds is exit 1, nothing applied) and applies its own checked copy of each plan. A missing plan, or one older than its stack, is exit 2 (run seiketsu plan) and nothing is applied; so is a stack whose certificate can never be validated (set domain in seiketsu.yaml).
+  static override description = `Applies exactly the plans \`seiketsu plan\` saved and you reviewed: terraform apply -input=false <planfile> per client, never a fresh plan. It locks each selected stack until its apply ends (a stack that another plan or provision holds is exit 1, nothing applied) and applies its own checked copy of each plan. A missing plan, one older than its stack, one made by another terraform version, or one whose state moved on (another lineage or serial) is exit 2 (plan again) and nothing is applied; so is a stack whose certificate can never be validated (set domain in seiketsu.yaml).
 A plan that deletes or replaces a stateful resource (database, bucket, key, cache, secret, log group, queue, topic, account) blocks that client (exit 3, nothing applied for it) unless --allow-destroy names each such address.
 On a terminal it lists the changes and asks; elsewhere it needs --yes (exit 2 otherwise, nothing applied).
-Exit codes: 0 applied; 1 a client was in use by another plan or provision; 3 a client was blocked; 4 terraform failed for a client (the others were still applied); 130 interrupted.`
+Exit codes: 0 applied; 1 a client was in use by another plan or provision; 2 no applicable saved plan (nothing applied); 3 a client was blocked; 4 terraform failed for a client (the others were still applied); 130 interrupted.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> acme-realty',
     '<%= config.bin %> <%= command.id %> --yes --json',
@@ -59,6 +59,7 @@ Exit codes: 0 applied; 1 a client was in use by another plan or provision; 3 a c
       terraformBin: flags['terraform-bin'],
     })
     if (!this.jsonEnabled()) this.log(renderProvisionReport(run))
+    for (const warning of run.warnings) this.warn(warning)
     process.exitCode = run.exitCode
     return {...run, ...(shard ? {shard} : {})}
   }

@@ -15,6 +15,8 @@ import {
   type StackProvisionResult,
 } from './provision.ts'
 import {openTerraform, type SessionOptions, type TerraformSession, type TerraformStack} from './session.ts'
+import {bootstrapState, type BootstrapOptions, type BootstrapResult} from './state-bootstrap.ts'
+import {migrateStackStates, type MigrationRun} from './state-migration.ts'
 
 /** Where synth writes a stack: cdktf.out/stacks/<id>/cdk.tf.json. */
 export function stackLocation(
@@ -100,8 +102,20 @@ function sortById<T extends {id: string; kind: string}>(results: T[]): T[] {
   )
 }
 
+const EMPTY_COUNTS = {
+  add: 0,
+  change: 0,
+  changes: [],
+  destroy: 0,
+  destructive: [],
+  forget: 0,
+  import: 0,
+  move: 0,
+  other: 0,
+}
+
 function skippedPlan(id: string): StackPlanResult {
-  const empty = {add: 0, change: 0, changes: [], destroy: 0, destructive: [], drift: [], durationMs: 0, forget: 0}
+  const empty = {...EMPTY_COUNTS, complete: true, drift: [], durationMs: 0}
   return {
     ...empty,
     error: PENDING_ACCOUNT_REASON,
@@ -115,17 +129,7 @@ function skippedPlan(id: string): StackPlanResult {
 }
 
 function skippedProvision(id: string): StackProvisionResult {
-  const empty = {
-    add: 0,
-    allowed: [],
-    blocked: [],
-    change: 0,
-    changes: [],
-    destroy: 0,
-    destructive: [],
-    durationMs: 0,
-    forget: 0,
-  }
+  const empty = {...EMPTY_COUNTS, allowed: [], blocked: [], complete: true, durationMs: 0}
   return {
     ...empty,
     error: PENDING_ACCOUNT_REASON,
@@ -181,7 +185,7 @@ export async function provisionClients(
   const stacks = ready.map((client) => stackLocation(workspace, client.id))
   if (options.platform) stacks.push(stackLocation(workspace, PLATFORM_STACK_ID, 'platform'))
   const terraform = options.terraform ?? (await openTerraform(workspace, options))
-  const {candidates, release} = await prepareProvision(stacks, options.allowDestroy)
+  const {candidates, release} = await prepareProvision(stacks, options.allowDestroy, terraform)
   try {
     if (!(await options.confirm(candidates)))
       throw new SeiketsuError('Nothing was applied: not confirmed', ExitCode.Failure, {code: 'NOT_CONFIRMED'})
@@ -191,6 +195,65 @@ export async function provisionClients(
   } finally {
     await release()
   }
+}
+
+export interface MigrateClientsOptions extends ClientRunOptions {
+  /** Synthesize the stacks first (default): their backend blocks are what the state moves to. */
+  synth?: boolean
+}
+
+/**
+ * Moves these clients' states (and the platform's when asked) to the backend seiketsu.yaml `state`
+ * now names, verified (what `seiketsu state migrate` runs). Clients still waiting for their AWS
+ * account have no stack and no state: they are left out.
+ */
+export async function migrateClients(
+  workspace: Workspace,
+  clients: readonly ClientManifest[],
+  options: MigrateClientsOptions = {},
+): Promise<MigrationRun> {
+  const terraform = options.terraform ?? (await openTerraform(workspace, options))
+  const {ready} = splitPending(clients)
+  const stacks =
+    options.synth === false
+      ? await synthesizedStacks(workspace, ready, {platform: options.platform})
+      : await synthesize(workspace, ready, options)
+  const paths = workspacePaths(workspace.root)
+  return migrateStackStates(terraform, stacks, {
+    ...options,
+    localStateRoot: paths.state,
+    probeRoot: join(paths.cache, 'state-probe'),
+  })
+}
+
+export interface BootstrapPlatformOptions extends SessionOptions {
+  synth?: boolean
+  allowDestroy?: readonly string[]
+  confirm: BootstrapOptions['confirm']
+  notify?: (message: string) => void
+}
+
+/**
+ * The first day of S3 state (what `seiketsu state bootstrap` runs): the platform stack's first apply
+ * on local state, then its verified move into the bucket it created. Idempotent.
+ */
+export async function bootstrapPlatformState(
+  workspace: Workspace,
+  options: BootstrapPlatformOptions,
+): Promise<BootstrapResult> {
+  const terraform = await openTerraform(workspace, options)
+  const [platform] =
+    options.synth === false
+      ? await synthesizedStacks(workspace, [], {platform: true})
+      : await synthesize(workspace, [], {notify: options.notify, platform: true})
+  const paths = workspacePaths(workspace.root)
+  return bootstrapState(terraform, platform!, {
+    allowDestroy: options.allowDestroy,
+    confirm: options.confirm,
+    localStateRoot: paths.state,
+    notify: options.notify,
+    probeRoot: join(paths.cache, 'state-probe'),
+  })
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import type {ListrTask} from 'listr2'
 
 import {chooseRenderer, runTasks} from '../ui/tasks.ts'
-import {describeStateLock, type StateLockHint} from './diagnostics.ts'
+import {lockHintFor, stackBackendOf, type StateLockHint} from './diagnostics.ts'
 import {handleInterrupts} from './interrupts.ts'
 import type {LiveProcess} from './processes.ts'
 import {StackScheduler, type StopReason} from './scheduler.ts'
@@ -59,17 +59,7 @@ export async function runOverStacks<R>(
     failFast: options.failFast,
   })
   const killed: LiveProcess[] = []
-  const restoreSignals = handleInterrupts(session.processes, scheduler, {
-    forced: (processes) => {
-      killed.push(...processes)
-      options.notify?.(`Second interrupt: killed ${processes.length} terraform process(es).`)
-    },
-    graceful: (processes) =>
-      options.notify?.(
-        `Interrupted: no new stacks start; waiting for ${processes.length} running terraform process(es) to stop ` +
-          'gracefully (each got one SIGINT). Press Ctrl-C again to kill them (their state locks may stay).',
-      ),
-  })
+  const restoreSignals = handleInterrupts(session.processes, scheduler, interruptNotices(options, killed))
   const results = new Map<string, R>()
   const runOne = async (stack: TerraformStack, step: (name: string) => void): Promise<R> => {
     const outcome = await scheduler.run(() => work.run(stack, step), work.failed)
@@ -83,17 +73,54 @@ export async function runOverStacks<R>(
   } finally {
     restoreSignals()
   }
-  const lockedStates: LockedState[] = []
-  for (const stack of stacks.filter((candidate) => killed.some((process) => process.stackId === candidate.id))) {
-    const hint = await describeStateLock(stack, session.binary.requested)
-    // A local state without a lock file is not locked; a remote lock cannot be seen from here.
-    if (hint.backend !== 'local' || hint.lockId !== undefined) lockedStates.push({id: stack.id, ...hint})
-  }
   return {
     interrupted: scheduler.stopReason === 'interrupted' || session.processes.interrupted,
-    lockedStates,
+    lockedStates: await lockedStatesOf(
+      session,
+      stacks.filter((candidate) => killed.some((process) => process.stackId === candidate.id)),
+    ),
     results: stacks.map((stack) => results.get(stack.id)!),
   }
+}
+
+/** What the operator hears while a run is interrupted (on stderr; nothing under --json). */
+export function interruptNotices(options: {notify?: (message: string) => void}, killed: LiveProcess[] = []) {
+  return {
+    forced: (processes: LiveProcess[]) => {
+      killed.push(...processes)
+      options.notify?.(`Second interrupt: killed ${processes.length} terraform process(es).`)
+    },
+    graceful: (processes: LiveProcess[], signal: NodeJS.Signals) =>
+      options.notify?.(
+        `Interrupted (${signal}): no new stacks start; waiting for ${processes.length} running terraform process(es) to stop ` +
+          'gracefully (each got one SIGINT) and release their state locks. Press Ctrl-C again to kill them (an S3 lock would then stay).',
+      ),
+    ignored: (signal: NodeJS.Signals) =>
+      options.notify?.(`${signal} received: terraform is already stopping gracefully; only a second Ctrl-C kills it.`),
+  }
+}
+
+/**
+ * The states of killed stacks that terraform still finds locked, with the advice true for each
+ * backend (see lockHintFor): asked of terraform itself (probeStateLock), never guessed from files. A
+ * local state is never among them (the kernel released its lock with the process).
+ */
+async function lockedStatesOf(session: TerraformSession, stacks: readonly TerraformStack[]): Promise<LockedState[]> {
+  const states = await Promise.all(
+    stacks.map(async (stack): Promise<LockedState | undefined> => {
+      const backend = await stackBackendOf(stack)
+      if (backend.type === 'local') return undefined
+      const probe = await session.probeStateLock(stack)
+      if (probe.lock) return {id: stack.id, ...lockHintFor(backend, stack, probe.lock, session.binary.requested)}
+      if (!probe.unknown) return undefined
+      return {
+        id: stack.id,
+        ...lockHintFor(backend, stack, undefined, session.binary.requested),
+        advice: `terraform could not tell whether it is still locked (${probe.unknown}); the next plan of ${stack.id} names the lock (Lock Info: ID) if it is, and ${session.binary.requested} -chdir=${stack.dir} force-unlock -force <ID> removes it once sure nothing runs on it`,
+      }
+    }),
+  )
+  return states.filter((state): state is LockedState => state !== undefined)
 }
 
 async function runWithProgress<R>(

@@ -43,18 +43,28 @@ export async function removeRunPlanFiles(stackDir: string): Promise<void> {
  * a plan only when the stack and the plan file still have these hashes.
  */
 export interface PlanRecord {
-  version: 1
+  version: typeof PLAN_RECORD_VERSION
   stackId: string
   createdAt: string
   /** sha256 of the cdk.tf.json the plan was made from. */
   stackSha256: string
   /** sha256 of plan.tfplan as terraform wrote it. */
   planSha256: string
-  terraform: {path: string; version: string}
+  /** The terraform that made the plan: terraform applies only plans of its own version. */
+  terraform: {path: string; version: string; flavor: string}
+  /**
+   * The state the plan was made against (read from the plan file): terraform applies it only to
+   * that lineage and serial. `lineage: ''` is a plan made without any state. Null when the plan
+   * file did not say (not a terraform plan file).
+   */
+  state: {lineage: string; serial: number} | null
   /** terraform's -detailed-exitcode said there are changes. */
   changes: boolean
   summary: PlanSummary
 }
+
+/** 2: adds the terraform flavor and the state the plan was made against (records of 1 are planned again). */
+export const PLAN_RECORD_VERSION = 2
 
 export async function sha256File(path: string): Promise<string> {
   return createHash('sha256')
@@ -68,9 +78,16 @@ export async function writePlanRecord(stackDir: string, record: PlanRecord): Pro
 }
 
 export async function readPlanRecord(stackDir: string): Promise<PlanRecord | undefined> {
+  const record = await readRawRecord(stackDir)
+  return record?.version === PLAN_RECORD_VERSION && typeof record.stackSha256 === 'string'
+    ? (record as unknown as PlanRecord)
+    : undefined
+}
+
+async function readRawRecord(stackDir: string): Promise<Record<string, unknown> | undefined> {
   try {
-    const record = JSON.parse(await readFile(planFilesOf(stackDir).record, 'utf8')) as PlanRecord
-    return record.version === 1 && typeof record.stackSha256 === 'string' ? record : undefined
+    const parsed = JSON.parse(await readFile(planFilesOf(stackDir).record, 'utf8')) as unknown
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined
   } catch {
     return undefined
   }
@@ -82,24 +99,63 @@ export async function removeSavedPlan(stackDir: string): Promise<void> {
   await Promise.all([rm(files.record, {force: true}), rm(files.plan, {force: true})])
 }
 
-export type SavedPlanProblem = 'no-stack' | 'no-plan' | 'stack-changed' | 'plan-changed'
+export type SavedPlanProblem =
+  | 'no-stack'
+  | 'no-plan'
+  | 'old-record'
+  | 'stack-changed'
+  | 'plan-changed'
+  | 'other-terraform'
+  | 'stale-state'
+  | 'other-state'
 
 export const SAVED_PLAN_PROBLEMS: Record<SavedPlanProblem, string> = {
   'no-plan': 'no saved plan',
   'no-stack': 'no synthesized stack',
+  'old-record': 'planned by an older seiketsu, which did not record the state and terraform version',
+  'other-state': 'the state is another one than the plan was made against (another lineage)',
+  'other-terraform': 'made by another terraform version than this run uses',
   'plan-changed': 'the plan file is not the one seiketsu plan saved',
   'stack-changed': 'the stack changed after it was planned',
+  'stale-state': 'the state changed after it was planned (another apply?)',
+}
+
+/** The problem with a plan record made by another terraform than `terraform`, if it was. */
+export function terraformProblem(
+  record: PlanRecord,
+  terraform: {version: string; flavor: string},
+): {problem: 'other-terraform'; made: string} | undefined {
+  if (record.terraform.version === terraform.version && (record.terraform.flavor ?? 'terraform') === terraform.flavor)
+    return undefined
+  return {made: `${record.terraform.flavor ?? 'terraform'} ${record.terraform.version}`, problem: 'other-terraform'}
 }
 
 /**
- * Whether a stack's saved plan can be applied: it exists and stack and plan are what was planned.
+ * Whether the state now is the one a plan was made against: the same lineage and serial (what
+ * terraform checks, and calls "Saved plan is stale"). A plan made with no state applies only while
+ * there is still none.
+ */
+export function stateProblem(
+  planned: PlanRecord['state'],
+  now: {lineage: string; serial: number} | undefined,
+): 'stale-state' | 'other-state' | undefined {
+  if (!planned) return undefined
+  if (planned.lineage === '') return now ? 'stale-state' : undefined
+  if (!now) return 'other-state'
+  if (now.lineage !== planned.lineage) return 'other-state'
+  return now.serial === planned.serial ? undefined : 'stale-state'
+}
+
+/**
+ * Whether a stack's saved plan can be applied: it exists, stack and plan are what was planned, and
+ * (given `terraform`) it was made by that terraform version.
  * With `copyTo`, the plan is first copied there and the COPY is what must match the record (the
  * copy is removed again when it does not): the record returned then describes that copy's bytes.
  */
 export async function checkSavedPlan(
   stack: {dir: string; file: string},
-  options: {copyTo?: string} = {},
-): Promise<{record: PlanRecord} | {problem: SavedPlanProblem}> {
+  options: {copyTo?: string; terraform?: {version: string; flavor: string}} = {},
+): Promise<{record: PlanRecord} | {problem: SavedPlanProblem; record?: PlanRecord}> {
   const files = planFilesOf(stack.dir)
   const stackSha256 = await sha256File(stack.file).catch(() => undefined)
   if (!stackSha256) return {problem: 'no-stack'}
@@ -114,15 +170,36 @@ export async function checkSavedPlan(
     checked = options.copyTo
   }
   const planSha256 = await sha256File(checked).catch(() => undefined)
-  const problem: SavedPlanProblem | undefined =
-    !record || !planSha256
+  const oldRecord = !record && planSha256 !== undefined && (await readRawRecord(stack.dir)) !== undefined
+  const problem: SavedPlanProblem | undefined = oldRecord
+    ? 'old-record'
+    : !record || !planSha256
       ? 'no-plan'
       : record.stackSha256 !== stackSha256
         ? 'stack-changed'
         : record.planSha256 !== planSha256
           ? 'plan-changed'
-          : undefined
+          : options.terraform && terraformProblem(record, options.terraform)
+            ? 'other-terraform'
+            : undefined
   if (!problem) return {record: record!}
   if (options.copyTo) await rm(options.copyTo, {force: true})
-  return {problem}
+  return {problem, ...(record ? {record} : {})}
+}
+
+/** Why a saved plan cannot be applied, in words (naming both terraform versions when that is why). */
+export function problemReason(
+  check: {problem: SavedPlanProblem; record?: PlanRecord},
+  terraform: {flavor: string; version: string} | undefined,
+): string {
+  if (check.problem === 'other-terraform' && check.record && terraform)
+    return `made by ${check.record.terraform.flavor ?? 'terraform'} ${check.record.terraform.version}; this run uses ${terraform.flavor} ${terraform.version}, and terraform applies only plans of its own version`
+  return SAVED_PLAN_PROBLEMS[check.problem]
+}
+
+/** The error code for a set of saved-plan problems. */
+export function problemCode(problems: readonly SavedPlanProblem[]): string {
+  if (problems.every((problem) => problem === 'other-terraform')) return 'PLAN_FROM_OTHER_TERRAFORM'
+  if (problems.every((problem) => problem === 'stale-state' || problem === 'other-state')) return 'STALE_PLAN'
+  return 'NO_SAVED_PLAN'
 }

@@ -30,8 +30,16 @@ export const STATEFUL_RESOURCE_TYPES: ReadonlySet<string> = new Set([
 /** The plan JSON majors this code understands (terraform and OpenTofu both emit 1.x). */
 const SUPPORTED_FORMAT_MAJOR = 1
 
-/** How seiketsu names what terraform will do to one resource instance. */
-export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'forget' | 'read' | 'no-op'
+/**
+ * How seiketsu names what terraform will do to one resource instance. `import` and `move` are
+ * terraform's no-op actions on an instance being imported (an `import` block) or moved (a `moved`
+ * block), which change the state and nothing else; `other` is an action this seiketsu does not know
+ * (a newer terraform's), reported rather than dropped.
+ */
+export type ChangeAction =
+  'create' | 'update' | 'replace' | 'delete' | 'forget' | 'import' | 'move' | 'read' | 'no-op' | 'other'
+
+const KNOWN_ACTIONS = new Set(['create', 'update', 'delete', 'forget', 'read', 'no-op'])
 
 export interface ResourceChange {
   address: string
@@ -47,6 +55,10 @@ export interface ResourceChange {
   replacePaths?: (string | number)[][]
   /** Set when the change is for a deposed object (an old copy left by create_before_destroy). */
   deposed?: string
+  /** The import this change carries out (an `import` block): the id imported. */
+  importing?: {id?: string}
+  /** The address the instance had before a `moved` block renamed it. */
+  previousAddress?: string
 }
 
 export interface PlanSummary {
@@ -57,7 +69,13 @@ export interface PlanSummary {
   replace: number
   destroy: number
   forget: number
-  /** Every managed resource change that does something (no-ops and data reads left out). */
+  /** Instances imported (with or without a change). */
+  import: number
+  /** Instances moved to a new address (with or without a change). */
+  move: number
+  /** Changes with an action this seiketsu does not know (kept in `changes`, never dropped). */
+  other: number
+  /** Every managed resource change that does something (no-ops and data reads left out; imports and moves kept). */
   changes: ResourceChange[]
   /** The destructive subset of `changes`. */
   destructive: ResourceChange[]
@@ -65,10 +83,17 @@ export interface PlanSummary {
   drift: string[]
   /** Root outputs that would change. */
   outputChanges: string[]
-  /** Anything to apply at all: resource changes or output changes. */
+  /** Actions the plan invokes (terraform's `action_invocations`), by address. */
+  actionInvocations: string[]
+  /** Anything to apply at all: resource changes, imports, moves, output changes or actions. */
   hasChanges: boolean
-  /** False when terraform deferred part of the plan (another plan/apply round is needed). */
+  /**
+   * False when terraform deferred part of the plan (`complete: false`): applying it does not bring
+   * the stack to its configuration, another plan and apply must follow.
+   */
   complete: boolean
+  /** The addresses terraform deferred (`deferred_changes`) and why. */
+  deferred: {address: string; reason?: string}[]
 }
 
 /** The action seiketsu reports for terraform's list of actions. */
@@ -79,6 +104,7 @@ export function classifyActions(actions: readonly string[]): ChangeAction {
   if (has('forget')) return 'forget'
   if (has('create')) return 'create'
   if (has('update')) return 'update'
+  if (actions.some((action) => !KNOWN_ACTIONS.has(action))) return 'other'
   if (has('read')) return 'read'
   return 'no-op'
 }
@@ -98,12 +124,20 @@ export function summarizePlan(planJson: unknown): PlanSummary {
   if (planJson.errored === true) throw planFormatError('is an errored plan: terraform could not finish planning')
 
   const changes: ResourceChange[] = []
-  const counts = {add: 0, change: 0, destroy: 0, forget: 0, replace: 0}
+  const counts = {add: 0, change: 0, destroy: 0, forget: 0, import: 0, move: 0, other: 0, replace: 0}
   for (const entry of arrayOf(planJson.resource_changes)) {
     if (!isRecord(entry) || entry.mode === 'data') continue
     const change = isRecord(entry.change) ? entry.change : {}
     const actions = arrayOf(change.actions).filter((action): action is string => typeof action === 'string')
-    const action = classifyActions(actions)
+    const importing = isRecord(change.importing) ? change.importing : undefined
+    const previousAddress =
+      typeof entry.previous_address === 'string' && entry.previous_address !== entry.address
+        ? entry.previous_address
+        : undefined
+    let action = classifyActions(actions)
+    // A no-op that imports or moves still changes the state: terraform's -detailed-exitcode says 2.
+    if (action === 'no-op' && importing) action = 'import'
+    else if (action === 'no-op' && previousAddress) action = 'move'
     if (action === 'no-op' || action === 'read') continue
     const type = typeof entry.type === 'string' ? entry.type : ''
     const resourceChange: ResourceChange = {
@@ -117,32 +151,57 @@ export function summarizePlan(planJson: unknown): PlanSummary {
     const replacePaths = arrayOf(change.replace_paths).filter(Array.isArray) as (string | number)[][]
     if (replacePaths.length > 0) resourceChange.replacePaths = replacePaths
     if (typeof entry.deposed === 'string') resourceChange.deposed = entry.deposed
+    if (importing) resourceChange.importing = typeof importing.id === 'string' ? {id: importing.id} : {}
+    if (previousAddress) resourceChange.previousAddress = previousAddress
     changes.push(resourceChange)
+    if (importing) counts.import++
+    if (previousAddress) counts.move++
     if (action === 'create') counts.add++
     else if (action === 'update') counts.change++
     else if (action === 'replace') counts.replace++
     else if (action === 'delete') counts.destroy++
+    else if (action === 'other') counts.other++
     else if (action === 'forget') {
       counts.forget++
       if (actions.includes('create')) counts.add++
     }
   }
 
+  // Drift is what changed outside terraform: an entry whose actions are all no-op (an instance
+  // that only moved to a new address) is not drift.
   const drift = arrayOf(planJson.resource_drift)
     .filter(isRecord)
     .filter((entry) => entry.mode !== 'data')
+    .filter((entry) => {
+      const actions = arrayOf(isRecord(entry.change) ? entry.change.actions : undefined)
+      return actions.length === 0 || actions.some((action) => action !== 'no-op')
+    })
     .map((entry) => String(entry.address))
   const outputChanges = Object.entries(isRecord(planJson.output_changes) ? planJson.output_changes : {})
     .filter(([, change]) => isRecord(change) && !arrayOf(change.actions).every((action) => action === 'no-op'))
     .map(([name]) => name)
-  const hasChanges = changes.length > 0 || outputChanges.length > 0
+  const actionInvocations = arrayOf(planJson.action_invocations)
+    .filter(isRecord)
+    .map((entry) => String(entry.address ?? entry.action_address ?? ''))
+  const deferred = arrayOf(planJson.deferred_changes)
+    .filter(isRecord)
+    .map((entry) => {
+      const change = isRecord(entry.resource_change) ? entry.resource_change : {}
+      return {
+        address: String(change.address ?? ''),
+        ...(typeof entry.reason === 'string' ? {reason: entry.reason} : {}),
+      }
+    })
+  const hasChanges = changes.length > 0 || outputChanges.length > 0 || actionInvocations.length > 0
   if (hasChanges && planJson.applyable === false)
     throw planFormatError('has changes but terraform marked it not applyable')
 
   return {
     ...counts,
+    actionInvocations,
     changes,
-    complete: planJson.complete !== false,
+    complete: planJson.complete !== false && deferred.length === 0,
+    deferred,
     destructive: changes.filter((change) => change.destructive),
     drift,
     formatVersion,
@@ -152,12 +211,32 @@ export function summarizePlan(planJson: unknown): PlanSummary {
   }
 }
 
+/** The counts and change lists of a summary, as results carry them. */
+export function countsOf(summary: PlanSummary) {
+  return {
+    add: summary.add,
+    change: summary.change,
+    changes: summary.changes,
+    destroy: summary.destroy,
+    destructive: summary.destructive.map((change) => change.address),
+    forget: summary.forget,
+    // Records of older runs have no import/move/other counts.
+    import: summary.import ?? 0,
+    move: summary.move ?? 0,
+    other: summary.other ?? 0,
+    replace: summary.replace,
+  }
+}
+
 /** A short text for a change: `replace aws_kms_key.data (replace_because_cannot_update: customer_master_key_spec)`. */
 export function describeChange(change: ResourceChange): string {
   const why = [
     change.reason,
     change.replacePaths?.map((path) => path.map(String).join('.')).join(', '),
     change.deposed ? `deposed object ${change.deposed}` : undefined,
+    change.previousAddress ? `moved from ${change.previousAddress}` : undefined,
+    change.importing ? `import${change.importing.id ? ` id ${change.importing.id}` : ''}` : undefined,
+    change.action === 'other' ? `terraform's actions: ${change.actions.join(', ')}` : undefined,
   ].filter(Boolean)
   return `${change.action} ${change.address}${why.length > 0 ? ` (${why.join(': ')})` : ''}`
 }

@@ -3,15 +3,25 @@ import {readFile, writeFile} from 'node:fs/promises'
 import {performance} from 'node:perf_hooks'
 
 import {noDomainWarning, stacksWithoutDomain} from './certificate-domain.ts'
-import {firstTerraformError, lockIdFrom} from './diagnostics.ts'
+import {configuredBackend} from './backends.ts'
+import {describeInitProblem, failureMessage, initProblemOf, lockHintFor, lockInfoFrom} from './diagnostics.ts'
 import {planExitCode, type PlanExitOptions, type PlanStatus} from './exit-codes.ts'
 import {DEFAULT_CONCURRENCY, runOverStacks, type FleetOptions, type LockedState, type StackWork} from './fleet.ts'
-import {providerFingerprint} from './init-gate.ts'
-import {planFilesOf, removeRunPlanFiles, removeSavedPlan, sha256File, writePlanRecord} from './plan-files.ts'
-import {summarizePlan, type PlanSummary, type ResourceChange} from './plan-summary.ts'
+import {initStack, providerFingerprint} from './init-gate.ts'
+import type {ProviderUpgrade} from './lock-files.ts'
+import {
+  PLAN_RECORD_VERSION,
+  planFilesOf,
+  removeRunPlanFiles,
+  removeSavedPlan,
+  sha256File,
+  writePlanRecord,
+} from './plan-files.ts'
+import {countsOf, summarizePlan, type PlanSummary, type ResourceChange} from './plan-summary.ts'
 import type {TerraformOutcome} from './processes.ts'
 import type {TerraformSession, TerraformStack} from './session.ts'
 import {describeBusyStack, tryLockStack} from './stack-lock.ts'
+import {planPriorState} from './state-meta.ts'
 
 export type PlanStep = 'lock' | 'stack' | 'init' | 'plan' | 'show'
 
@@ -24,7 +34,16 @@ export interface StackPlanResult {
   change: number
   replace: number
   destroy: number
+  /** Instances terraform stops managing without destroying them (`removed` blocks). */
   forget: number
+  /** Instances imported (`import` blocks), with or without a change. */
+  import: number
+  /** Instances moved to a new address (`moved` blocks), with or without a change. */
+  move: number
+  /** Changes with an action this seiketsu does not know (listed in `changes` with action `other`). */
+  other: number
+  /** False when terraform deferred part of the plan: applying it does not finish the stack. */
+  complete: boolean
   /** Addresses of destructive changes (a delete or replace of a stateful resource). */
   destructive: string[]
   /** Something to apply (terraform's -detailed-exitcode 2). */
@@ -39,6 +58,8 @@ export interface StackPlanResult {
   log: string
   /** Why the stack failed (or was skipped). */
   error?: string
+  /** What kind of failure, when seiketsu knows the fix (BACKEND_CHANGED, STATE_NOT_BOOTSTRAPPED…). */
+  code?: string
   /** The step that failed. */
   step?: PlanStep
   durationMs: number
@@ -51,6 +72,8 @@ export interface PlanRun {
   exitCode: number
   interrupted: boolean
   lockedStates: LockedState[]
+  /** `init -upgrade` runs seiketsu made because a provider pin changed (once per set of providers). */
+  providerUpgrades: ProviderUpgrade[]
   terraform: {path: string; version: string; flavor: string}
   concurrency: number
 }
@@ -79,14 +102,20 @@ export async function planStacks(
     skipped: (result) => result.status === 'skipped',
     title: (result) => planTitle(result),
   }
-  const warnings = (await stacksWithoutDomain(stacks)).map((stack) => noDomainWarning(stack))
+  const warnings = [...session.warnings, ...(await stacksWithoutDomain(stacks)).map((stack) => noDomainWarning(stack))]
+  const upgradesBefore = session.initGate.upgrades.length
   const run = await runOverStacks(session, stacks, work, options)
+  for (const result of run.results.filter((candidate) => !candidate.complete))
+    warnings.push(
+      `${result.id}: terraform deferred part of this plan (complete: false); applying it does not finish the stack: plan and provision ${result.id} again afterwards`,
+    )
   return {
     clients: run.results,
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     exitCode: planExitCode(run.results, {...options, interrupted: run.interrupted}),
     interrupted: run.interrupted,
     lockedStates: run.lockedStates,
+    providerUpgrades: session.initGate.upgrades.slice(upgradesBefore),
     terraform: {flavor: session.binary.flavor, path: session.binary.path, version: session.binary.version},
     warnings,
   }
@@ -129,17 +158,19 @@ async function planLockedStack(
     ...result,
     durationMs: Math.round(performance.now() - started),
   })
-  const fail = async (failedStep: PlanStep, error: string) => {
+  const fail = async (failedStep: PlanStep, error: string, code?: string) => {
     await removeSavedPlan(stack.dir)
-    return finish({...emptyResult(stack), error, status: 'failed', step: failedStep})
+    return finish({...emptyResult(stack), error, status: 'failed', step: failedStep, ...(code ? {code} : {})})
   }
   // A plan from an earlier run must never survive a failed new one: provision would apply it.
   await Promise.all([removeSavedPlan(stack.dir), removeRunPlanFiles(stack.dir)])
   let stackBytes: Buffer
+  let stackJson: unknown
   let fingerprint: string
   try {
     stackBytes = await readFile(stack.file)
-    fingerprint = providerFingerprint(JSON.parse(stackBytes.toString('utf8')))
+    stackJson = JSON.parse(stackBytes.toString('utf8'))
+    fingerprint = providerFingerprint(stackJson)
   } catch (error) {
     return fail('stack', `cannot read ${stack.file}: ${(error as Error).message}`)
   }
@@ -147,19 +178,18 @@ async function planLockedStack(
   const log = {file: files.log, stdout: true}
 
   step('init')
-  const init = await session.initGate.init(
-    stack.dir,
-    fingerprint,
-    (role) =>
-      session.run(
-        stack,
-        ['init', '-input=false', '-no-color', ...(role === 'follower' ? ['-lockfile=readonly'] : [])],
-        log,
-      ),
-    (outcome) => outcome.exitCode === 0,
-  )
+  let init: TerraformOutcome
+  try {
+    init = await initStack(session, stack, stackJson, fingerprint, log)
+  } catch (error) {
+    return fail('init', (error as Error).message, (error as {code?: string}).code)
+  }
   const afterInit = stopped(stack, init, 'init', files.log, finish)
-  if (afterInit) return afterInit.status === 'failed' ? fail('init', afterInit.error!) : afterInit
+  if (afterInit) {
+    if (afterInit.status !== 'failed') return afterInit
+    const problem = initProblemOf(init.stderr)
+    return problem ? fail('init', describeInitProblem(problem, stack.id), problem.code) : fail('init', afterInit.error!)
+  }
 
   step('plan')
   const plan = await session.run(
@@ -175,11 +205,18 @@ async function planLockedStack(
     log,
   )
   const afterPlan = stopped(stack, plan, 'plan', files.log, finish, [0, 2])
-  if (afterPlan) return afterPlan.status === 'failed' ? fail('plan', afterPlan.error!) : afterPlan
+  if (afterPlan) {
+    if (afterPlan.status !== 'failed') return afterPlan
+    // Another run holds the state lock (after -lock-timeout): say what is true to do for this backend.
+    const lock = lockInfoFrom(plan.stderr)
+    if (!lock) return fail('plan', afterPlan.error!)
+    const hint = lockHintFor(configuredBackend(stackJson), stack, lock, session.binary.requested)
+    return fail('plan', `${afterPlan.error!}; ${hint.advice}`, 'STATE_LOCKED')
+  }
 
   step('show')
   // show -json prints every attribute value (sensitive ones included): parsed in memory, never logged.
-  const show = await session.run(stack, ['show', '-json', files.plan], {file: files.log, stdout: false})
+  const show = await session.run(stack, ['show', '-json', '-no-color', files.plan], {file: files.log, stdout: false})
   const afterShow = stopped(stack, show, 'show', files.log, finish)
   if (afterShow) {
     await removeSavedPlan(stack.dir)
@@ -198,13 +235,15 @@ async function planLockedStack(
     planSha256: await sha256File(files.plan),
     stackId: stack.id,
     stackSha256: createHash('sha256').update(stackBytes).digest('hex'),
+    state: (await planPriorState(files.plan)) ?? null,
     summary,
-    terraform: {path: session.binary.path, version: session.binary.version},
-    version: 1,
+    terraform: {flavor: session.binary.flavor, path: session.binary.path, version: session.binary.version},
+    version: PLAN_RECORD_VERSION,
   })
   return finish({
     ...emptyResult(stack),
     ...countsOf(summary),
+    complete: summary.complete,
     drift: summary.drift,
     hasChanges,
     planFile: files.plan,
@@ -242,24 +281,20 @@ function stopped(
   return finish({...emptyResult(stack), error: failureMessage(step, outcome, log), status: 'failed', step})
 }
 
-export function failureMessage(step: string, outcome: TerraformOutcome, log: string): string {
-  if (outcome.spawnError) return `${step}: could not start terraform (${outcome.spawnError})`
-  const how = outcome.exitCode === undefined ? `killed by ${outcome.signal ?? 'a signal'}` : `exit ${outcome.exitCode}`
-  const lockId = lockIdFrom(outcome.stderr)
-  const reason = firstTerraformError(outcome.stderr) ?? how
-  return `${step} failed: ${reason}${lockId ? ` (state lock ID ${lockId})` : ''} — see ${log}`
-}
-
 function emptyResult(stack: TerraformStack): Omit<StackPlanResult, 'status' | 'durationMs'> {
   return {
     add: 0,
     change: 0,
     changes: [],
+    complete: true,
     destroy: 0,
     destructive: [],
     drift: [],
     forget: 0,
     hasChanges: false,
+    import: 0,
+    move: 0,
+    other: 0,
     id: stack.id,
     kind: stack.kind,
     log: planFilesOf(stack.dir).log,
@@ -267,23 +302,15 @@ function emptyResult(stack: TerraformStack): Omit<StackPlanResult, 'status' | 'd
   }
 }
 
-/** The counts and change lists of a summary, as results carry them. */
-export function countsOf(summary: PlanSummary) {
-  return {
-    add: summary.add,
-    change: summary.change,
-    changes: summary.changes,
-    destroy: summary.destroy,
-    destructive: summary.destructive.map((change) => change.address),
-    forget: summary.forget,
-    replace: summary.replace,
-  }
-}
-
 function planTitle(result: StackPlanResult): string {
   switch (result.status) {
     case 'planned': {
-      const counts = `+${result.add} ~${result.change} -/+${result.replace} -${result.destroy}`
+      const extra = [
+        result.import > 0 ? `${result.import} import` : '',
+        result.move > 0 ? `${result.move} move` : '',
+        result.forget > 0 ? `${result.forget} forget` : '',
+      ].filter(Boolean)
+      const counts = `+${result.add} ~${result.change} -/+${result.replace} -${result.destroy}${extra.length > 0 ? ` (${extra.join(', ')})` : ''}`
       return `${result.id}: ${counts}${result.destructive.length > 0 ? ` (${result.destructive.length} destructive)` : ''}`
     }
     case 'no-changes': {

@@ -63,15 +63,15 @@ export class TerraformProcesses {
   async run(
     command: string,
     args: string[],
-    options: {cwd: string; env: NodeJS.ProcessEnv; stackId?: string},
+    options: {cwd: string; env: NodeJS.ProcessEnv; stackId?: string; afterInterrupt?: boolean},
   ): Promise<TerraformOutcome> {
     const base = {args, cwd: options.cwd, forced: false, interrupted: false, notStarted: false, signal: undefined}
-    if (this.#interrupted)
-      return {...base, durationMs: 0, exitCode: undefined, notStarted: true, stderr: '', stdout: ''}
+    // `afterInterrupt`: a short read-only look after the run was interrupted (which states are still locked).
+    const refused = () => this.#interrupted && !options.afterInterrupt
+    if (refused()) return {...base, durationMs: 0, exitCode: undefined, notStarted: true, stderr: '', stdout: ''}
     const {execa} = await import('execa')
     // The import yields: an interrupt may have arrived meanwhile. From here to registration is synchronous.
-    if (this.#interrupted)
-      return {...base, durationMs: 0, exitCode: undefined, notStarted: true, stderr: '', stdout: ''}
+    if (refused()) return {...base, durationMs: 0, exitCode: undefined, notStarted: true, stderr: '', stdout: ''}
     const started = performance.now()
     const subprocess = execa(command, args, {
       cleanup: false,

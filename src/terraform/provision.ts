@@ -5,24 +5,28 @@ import {performance} from 'node:perf_hooks'
 
 import {usageError} from '../errors.ts'
 import {refuseStacksWithoutDomain} from './certificate-domain.ts'
-import {isStalePlanError} from './diagnostics.ts'
+import {describeInitProblem, failureMessage, initProblemOf, isStalePlanError} from './diagnostics.ts'
 import {guardDestructive, parseAllowDestroy, type GuardDecision} from './destroy-guard.ts'
 import {provisionExitCode, type ProvisionStatus} from './exit-codes.ts'
 import {providerFingerprint} from './init-gate.ts'
 import {DEFAULT_CONCURRENCY, runOverStacks, type FleetOptions, type LockedState, type StackWork} from './fleet.ts'
-import {countsOf, failureMessage} from './plan.ts'
 import {
   checkSavedPlan,
   planFilesOf,
   removeRunPlanFiles,
   removeSavedPlan,
   runPlanFile,
+  problemCode,
+  problemReason,
   SAVED_PLAN_PROBLEMS,
+  stateProblem,
   type PlanRecord,
 } from './plan-files.ts'
-import type {ResourceChange} from './plan-summary.ts'
+import {countsOf, type ResourceChange} from './plan-summary.ts'
 import type {TerraformSession, TerraformStack} from './session.ts'
+import {mapWithConcurrency} from './scheduler.ts'
 import {lockStacks} from './stack-lock.ts'
+import {currentStateMeta} from './state-access.ts'
 
 /** A stack with a saved plan that may be applied, and what the destroy guard decided for it. */
 export interface ProvisionCandidate {
@@ -44,6 +48,11 @@ export interface StackProvisionResult {
   replace: number
   destroy: number
   forget: number
+  import: number
+  move: number
+  other: number
+  /** False when the applied plan was incomplete (terraform deferred part of it): plan and provision again. */
+  complete: boolean
   destructive: string[]
   /** Destructive addresses nobody allowed with --allow-destroy (status blocked). */
   blocked: string[]
@@ -59,6 +68,8 @@ export interface StackProvisionResult {
 
 export interface ProvisionRun {
   clients: StackProvisionResult[]
+  /** What the operator should know (environment, incomplete plans); also on stderr without --json. */
+  warnings: string[]
   exitCode: number
   interrupted: boolean
   lockedStates: LockedState[]
@@ -89,6 +100,7 @@ export interface PreparedProvision {
 export async function prepareProvision(
   stacks: readonly TerraformStack[],
   allowDestroy: readonly string[] = [],
+  session?: TerraformSession,
 ): Promise<PreparedProvision> {
   const allowances = parseAllowDestroy(
     allowDestroy,
@@ -105,20 +117,27 @@ export async function prepareProvision(
   try {
     // Copies left by runs that died (their lock went stale) still hold secrets in clear text.
     await Promise.all(stacks.map((stack) => removeRunPlanFiles(stack.dir)))
-    const checks = await Promise.all(
-      stacks.map(async (stack, index) => ({check: await checkSavedPlan(stack, {copyTo: copies[index]}), stack})),
-    )
+    const terraform = session ? {flavor: session.binary.flavor, version: session.binary.version} : undefined
+    // At most 8 at once: for remote state each check is a `terraform state pull`.
+    const checks = await mapWithConcurrency(stacks, 8, async (stack, index) => {
+      const check = await checkSavedPlan(stack, {copyTo: copies[index], terraform})
+      if ('problem' in check || !session) return {check, stack}
+      // The state now must be the one the plan was made against (terraform would call it stale).
+      const now = await currentStateMeta(session, stack)
+      const problem = now === 'unknown' ? undefined : stateProblem(check.record.state, now)
+      return {check: problem ? {problem, record: check.record} : check, stack}
+    })
     const problems = checks.flatMap(({check, stack}) =>
-      'problem' in check ? [{id: stack.id, problem: check.problem, reason: SAVED_PLAN_PROBLEMS[check.problem]}] : [],
+      'problem' in check ? [{id: stack.id, problem: check.problem, reason: problemReason(check, terraform)}] : [],
     )
     if (problems.length > 0)
       throw usageError(
         `No applicable saved plan for ${problems.map((problem) => `${problem.id} (${problem.reason})`).join(', ')}; nothing was applied`,
         {
-          code: 'NO_SAVED_PLAN',
+          code: problemCode(problems.map((problem) => problem.problem)),
           details: {stacks: problems},
           suggestions: [
-            `seiketsu plan ${problems.map((problem) => problem.id).join(' ')}, review it, then provision again`,
+            `Plan again: seiketsu plan ${problems.map((problem) => problem.id).join(' ')}, review it, then provision again`,
           ],
         },
       )
@@ -185,6 +204,7 @@ export async function applyPlans(
   )
   for (const result of run.results) settled.set(result.id, result)
   const clients = candidates.map((candidate) => settled.get(candidate.stack.id)!)
+  const incomplete = clients.filter((result) => result.status === 'applied' && !result.complete)
   return {
     clients,
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
@@ -193,6 +213,13 @@ export async function applyPlans(
     lockedStates: run.lockedStates,
     terraform: {flavor: session.binary.flavor, path: session.binary.path, version: session.binary.version},
     unusedAllowances: unusedAllowances(candidates, options.allowDestroy ?? []),
+    warnings: [
+      ...session.warnings,
+      ...incomplete.map(
+        (result) =>
+          `${result.id}: applied an incomplete plan (terraform deferred part of it): the stack is not finished; plan and provision ${result.id} again`,
+      ),
+    ],
   }
 }
 
@@ -214,22 +241,38 @@ async function applyStack(
   if (!(await isDirectory(join(stack.dir, '.terraform')))) {
     // A saved plan carried to a fresh checkout (a CI apply job): install exactly the providers its lock file names.
     step('init')
-    const fingerprint = providerFingerprint(JSON.parse(await readFile(stack.file, 'utf8')))
+    const stackJson = JSON.parse(await readFile(stack.file, 'utf8')) as unknown
     const init = await session.initGate.init(
       stack.dir,
-      fingerprint,
+      providerFingerprint(stackJson),
       () =>
-        session.run(stack, ['init', '-input=false', '-no-color', '-lockfile=readonly'], {
-          file: files.log,
-          stdout: true,
-        }),
+        session.run(
+          stack,
+          ['init', '-input=false', '-no-color', '-lockfile=readonly', ...session.backendArgs(stackJson)],
+          {file: files.log, stdout: true},
+        ),
       (outcome) => outcome.exitCode === 0,
       {shareLockFile: false},
     )
     if (init.notStarted) return {...baseResult(candidate), error: 'not started: interrupted', status: 'skipped'}
     if (init.interrupted || init.forced)
       return {...baseResult(candidate), error: 'interrupted during init', status: 'interrupted'}
-    if (init.exitCode !== 0) return fail('TERRAFORM_FAILED', failureMessage('init', init, files.log))
+    if (init.exitCode !== 0) {
+      const problem = initProblemOf(init.stderr)
+      return problem
+        ? fail(problem.code, describeInitProblem(problem, stack.id))
+        : fail('TERRAFORM_FAILED', failureMessage('init', init, files.log))
+    }
+    // Only now can the state of a remote backend be read: it must be the one the plan was made against.
+    const now = await currentStateMeta(session, stack)
+    const problem = now === 'unknown' ? undefined : stateProblem(candidate.record.state, now)
+    if (problem) {
+      await removeSavedPlan(stack.dir)
+      return fail(
+        'STALE_PLAN',
+        `${SAVED_PLAN_PROBLEMS[problem]}: nothing was applied; plan again: seiketsu plan ${stack.id}, review it, then provision again`,
+      )
+    }
   }
   step('apply')
   const outcome = await session
@@ -269,6 +312,7 @@ function baseResult(candidate: ProvisionCandidate): Omit<StackProvisionResult, '
   const {record, stack, guard} = candidate
   return {
     ...countsOf(record.summary),
+    complete: record.summary.complete !== false,
     allowed: guard.allowed.map((change) => change.address),
     blocked: guard.blocked.map((change) => change.address),
     durationMs: 0,

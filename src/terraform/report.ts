@@ -5,27 +5,76 @@ import type {LockedState} from './fleet.ts'
 import type {PlanRun, StackPlanResult} from './plan.ts'
 import {describeChange, type ResourceChange} from './plan-summary.ts'
 import type {ProvisionCandidate, ProvisionRun} from './provision.ts'
-
-const HEAD = ['CLIENT', 'ADD', 'CHANGE', 'REPLACE', 'DESTROY', 'STATUS']
+import type {BootstrapResult} from './state-bootstrap.ts'
+import type {MigrationRun} from './state-migration.ts'
 
 const SYMBOL: Record<ResourceChange['action'], string> = {
   create: '+',
   delete: '-',
   forget: '.',
+  import: '<-',
+  move: '->',
   'no-op': ' ',
+  other: '?',
   read: '<=',
   replace: '-/+',
   update: '~',
 }
 
+type Counted = {add: number; change: number; replace: number; destroy: number} & Partial<
+  Record<'import' | 'move' | 'forget' | 'other', number>
+>
+
+/**
+ * The count columns of a fleet table: always add, change, replace, destroy; import, move, forget
+ * and other (actions this seiketsu does not know) when any stack has one, so that a plan that only
+ * imports, moves or forgets never reads +0 0 0 0.
+ */
+function countColumns(results: readonly Counted[]): {head: string[]; cells: (result: Counted) => number[]} {
+  const optional = (['import', 'move', 'forget', 'other'] as const).filter((key) =>
+    results.some((result) => (result[key] ?? 0) > 0),
+  )
+  return {
+    cells: (result) => [
+      result.add,
+      result.change,
+      result.replace,
+      result.destroy,
+      ...optional.map((key) => result[key] ?? 0),
+    ],
+    head: ['ADD', 'CHANGE', 'REPLACE', 'DESTROY', ...optional.map((key) => key.toUpperCase())],
+  }
+}
+
 /** The summary of a fleet plan: one row per stack (destructive rows in red), then what needs attention. */
 export function renderPlanReport(run: PlanRun, options: {drift?: boolean} = {}): string {
+  const columns = countColumns(run.clients)
   const rows = run.clients.map((result) => {
     const status = options.drift && result.hasChanges ? 'drifted' : result.status
-    const row = [result.id, result.add, result.change, result.replace, result.destroy, status]
+    const row = [result.id, ...columns.cells(result), result.complete ? status : `${status} (incomplete)`]
     return result.destructive.length > 0 ? row.map((cell) => chalk.red(String(cell))) : row
   })
-  const sections = [renderTable(HEAD, rows)]
+  const sections = [renderTable(['CLIENT', ...columns.head, 'STATUS'], rows)]
+  const stateOnly = run.clients.flatMap((result) =>
+    result.changes
+      .filter(
+        (change) =>
+          change.importing || change.previousAddress || change.action === 'forget' || change.action === 'other',
+      )
+      .map((change) => `  ${result.id}  ${describeChange(change)}`),
+  )
+  if (stateOnly.length > 0) sections.push(['Imports, moves, forgets and other actions:', ...stateOnly].join('\n'))
+  if (run.providerUpgrades.length > 0)
+    sections.push(
+      [
+        'Provider pins changed: seiketsu ran terraform init -upgrade once and gave its lock file to the stacks that share those providers:',
+        ...run.providerUpgrades.flatMap((upgrade) =>
+          upgrade.providers.map(
+            (provider) => `  ${provider.address} ${provider.from} → ${provider.to ?? '?'} (in ${upgrade.stackId})`,
+          ),
+        ),
+      ].join('\n'),
+    )
   const destructive = run.clients.flatMap((result) =>
     result.changes.filter((change) => change.destructive).map((change) => `  ${result.id}  ${describeChange(change)}`),
   )
@@ -63,11 +112,13 @@ function planTally(results: readonly StackPlanResult[], drift = false): string {
 
 /** The summary of a fleet apply. */
 export function renderProvisionReport(run: ProvisionRun): string {
+  const columns = countColumns(run.clients)
   const rows = run.clients.map((result) => {
-    const row = [result.id, result.add, result.change, result.replace, result.destroy, result.status]
+    const status = result.status === 'applied' && !result.complete ? 'applied (incomplete)' : result.status
+    const row = [result.id, ...columns.cells(result), status]
     return result.blocked.length > 0 ? row.map((cell) => chalk.red(String(cell))) : row
   })
-  const sections = [renderTable(HEAD, rows)]
+  const sections = [renderTable(['CLIENT', ...columns.head, 'STATUS'], rows)]
   const blocked = run.clients.filter((result) => result.blocked.length > 0)
   if (blocked.length > 0)
     sections.push(
@@ -101,11 +152,8 @@ function problemSections(
   if (lockedStates.length > 0)
     sections.push(
       [
-        'These states may still be locked (their terraform was killed). Once sure nothing runs on them:',
-        ...lockedStates.map(
-          (state) =>
-            `  ${state.id}  ${state.state}${state.lockId ? ` (lock ${state.lockId})` : ''}\n      ${state.unlock}`,
-        ),
+        'These states are still locked (their terraform was killed before it could release the lock):',
+        ...lockedStates.map((state) => `  ${state.id}  ${state.state}\n      ${state.advice}`),
       ].join('\n'),
     )
   return sections
@@ -116,7 +164,12 @@ export function renderPendingChanges(candidates: readonly ProvisionCandidate[], 
   const lines: string[] = []
   for (const {guard, record, stack} of candidates) {
     const summary = record.summary
-    const counts = `+${summary.add} ~${summary.change} -/+${summary.replace} -${summary.destroy}`
+    const extra = [
+      summary.import ? `${summary.import} import` : '',
+      summary.move ? `${summary.move} move` : '',
+      summary.forget ? `${summary.forget} forget` : '',
+    ].filter(Boolean)
+    const counts = `+${summary.add} ~${summary.change} -/+${summary.replace} -${summary.destroy}${extra.length > 0 ? ` (${extra.join(', ')})` : ''}`
     if (guard.blocked.length > 0) {
       lines.push(chalk.red(`${stack.id}  ${counts}  BLOCKED (destructive, not allowed): not applied`))
       continue
@@ -135,5 +188,52 @@ export function renderPendingChanges(candidates: readonly ProvisionCandidate[], 
     }
     if (shown.length < summary.changes.length) lines.push(`  +   … and ${creates.length} resources to create`)
   }
+  return lines.join('\n')
+}
+
+/** The summary of `seiketsu state migrate`: per stack where the state was, where it is, and the check. */
+export function renderMigrationReport(run: MigrationRun): string {
+  const rows = run.clients.map((result) => [
+    result.id,
+    result.status,
+    result.before ? `${result.before.resources} @ serial ${result.before.serial}` : '-',
+    result.after ? `${result.after.resources} @ serial ${result.after.serial}` : '-',
+    result.to,
+  ])
+  const sections = [renderTable(['STACK', 'STATUS', 'BEFORE', 'AFTER', 'STATE NOW'], rows)]
+  const problems = run.clients.filter((result) => result.error && result.status !== 'skipped')
+  if (problems.length > 0)
+    sections.push(
+      ['Not migrated:', ...problems.map((result) => `  ${result.id}  ${result.status}: ${result.error}`)].join('\n'),
+    )
+  const retired = run.clients.filter((result) => result.retired)
+  if (retired.length > 0)
+    sections.push(
+      [
+        'Old local state files renamed (no longer used; delete them once you are satisfied):',
+        ...retired.map((result) => `  ${result.id}  ${result.retired}`),
+      ].join('\n'),
+    )
+  sections.push(...problemSections([], run.lockedStates))
+  const moved = run.clients.filter((result) => result.status === 'migrated').length
+  sections.push(`${moved} of ${run.clients.length} stack(s) migrated and verified.`)
+  return sections.join('\n\n')
+}
+
+/** The summary of `seiketsu state bootstrap`. */
+export function renderBootstrapReport(result: BootstrapResult): string {
+  if (result.status === 'already-bootstrapped')
+    return `Already bootstrapped: the platform state is in ${result.state}. Nothing was done.`
+  const lines = []
+  if (result.applied)
+    lines.push(
+      `Applied the platform stack on local state: +${result.applied.add} ~${result.applied.change} -/+${result.applied.replace} -${result.applied.destroy}.`,
+    )
+  const migration = result.migration!
+  lines.push(
+    `Moved the platform state into ${result.state} and read it back: the same ${migration.after?.resources ?? '?'} resource instance(s) as on local state (now serial ${migration.after?.serial ?? '?'}, lineage ${migration.after?.lineage ?? '?'}).`,
+  )
+  if (migration.retired) lines.push(`The local copy was renamed ${migration.retired} (no longer used).`)
+  lines.push('Client stacks can now be planned: seiketsu plan')
   return lines.join('\n')
 }

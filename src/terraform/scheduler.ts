@@ -76,3 +76,22 @@ export class StackScheduler {
     else this.#active--
   }
 }
+
+/** `items.map(fn)` with at most `limit` calls running at once; results in the order of `items`. */
+export async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length)
+  let next = 0
+  await Promise.all(
+    Array.from({length: Math.min(limit, items.length)}, async () => {
+      while (next < items.length) {
+        const index = next++
+        results[index] = await fn(items[index]!, index)
+      }
+    }),
+  )
+  return results
+}

@@ -8,7 +8,7 @@ import writeFileAtomic from 'write-file-atomic'
 import {ExitCode, SeiketsuError} from '../errors.ts'
 
 /** The seiketsu operations that work on a stack's folder (its saved plan, .terraform) and exclude each other. */
-export type StackOperation = 'plan' | 'provision'
+export type StackOperation = 'plan' | 'provision' | 'state migrate' | 'state bootstrap'
 
 /** Who holds a stack, as the holder wrote it down (for the message of whoever finds it busy). */
 export interface StackLockHolder {
@@ -98,7 +98,7 @@ export async function lockStacks(
   if (busy.length > 0) {
     await releaseAll()
     throw new SeiketsuError(
-      `Nothing was ${operation === 'provision' ? 'applied' : 'planned'}: ${busy.map(({holder, id}) => describeBusyStack(id, holder)).join('; ')}`,
+      `Nothing was ${operation === 'provision' ? 'applied' : operation === 'plan' ? 'planned' : 'changed'}: ${busy.map(({holder, id}) => describeBusyStack(id, holder)).join('; ')}`,
       ExitCode.Failure,
       {
         code: 'STACK_BUSY',

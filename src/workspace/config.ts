@@ -33,8 +33,30 @@ const StateSchema = z.discriminatedUnion('backend', [
       .string()
       .regex(/^([a-zA-Z0-9!_.*'()-]+\/)*$/, {error: "must be empty or end with '/', e.g. clients/"})
       .default('clients/'),
+    // An S3-compatible endpoint for the state (a VPC endpoint, MinIO, Ceph…): seiketsu passes it to
+    // every `terraform init` it runs as -backend-config (endpoints.s3, use_path_style).
+    endpoint: z
+      .string()
+      .regex(/^https?:\/\/[^\s/?#]+(:\d+)?(\/[^\s?#]*)?$/, {
+        error: 'must be an http(s) URL such as https://s3.internal:9000',
+      })
+      .optional(),
+    usePathStyle: z.boolean({error: 'true or false'}).optional(),
   }),
 ])
+
+/**
+ * Where terraform installs providers from, for networks that cannot reach the registry: a filesystem
+ * mirror (a folder, relative to the workspace or absolute, holding registry.terraform.io/…) or a
+ * network mirror (an https URL ending with '/', as terraform requires).
+ */
+const providerMirrorField = z
+  .string()
+  .min(1, {error: 'a folder (filesystem mirror) or an https URL ending with / (network mirror)'})
+  .refine((value) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^https:\/\/[^\s/?#]+(\/[^\s?#]*)?\/$/.test(value), {
+    error:
+      'a network mirror must be an https URL ending with / (terraform refuses anything else), e.g. https://mirror.example.com/providers/',
+  })
 
 const durationSetting = (fallback: string) =>
   z
@@ -179,6 +201,7 @@ export const WorkspaceConfigSchema = z
           .string()
           .regex(/^[\d.,<>=~!\s-]+$/, {error: 'a provider version or constraint such as 5.100.0 or ~> 5.100'})
           .default(TESTED_AWS_PROVIDER_VERSION),
+        providerMirror: providerMirrorField.optional(),
       })
       .default({awsProviderVersion: TESTED_AWS_PROVIDER_VERSION, binary: 'terraform', lockTimeout: '5m'}),
     state: StateSchema,

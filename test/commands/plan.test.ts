@@ -1,4 +1,4 @@
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {copyFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
@@ -60,6 +60,7 @@ describe('seiketsu plan', () => {
     expect(invocationsOf(invocations, 'show', 'acme')[0]!.argv).to.deep.equal([
       'show',
       '-json',
+      '-no-color',
       join(acmePlan.cwd, 'plan.tfplan'),
     ])
     expect(invocationsOf(invocations, 'init', 'acme')[0]!.argv.slice(0, 2)).to.deep.equal(['init', '-input=false'])
@@ -81,6 +82,23 @@ describe('seiketsu plan', () => {
     const readers = inits.filter((init) => init.argv.includes('-lockfile=readonly'))
     expect(readers.every((reader) => reader.start >= writers[0]!.end!)).to.equal(true)
     expect(maxOverlap(readers)).to.be.greaterThan(1, 'read-only inits run in parallel')
+  })
+
+  it('locks the plugin cache across processes: two seiketsu runs on one TF_PLUGIN_CACHE_DIR never write it at once', async () => {
+    const one = await makeFleet(['one-a', 'one-b'])
+    const two = await makeFleet(['two-a', 'two-b'])
+    const cache = await makeTempDir()
+    const env = {TF_PLUGIN_CACHE_DIR: cache, TF_STANDIN_INSTALL_MS: '600'}
+    const results = await Promise.all([
+      one.run(['plan', '--no-synth', '--json'], env),
+      two.run(['plan', '--no-synth', '--json'], env),
+    ])
+    for (const result of results) expect(result.exitCode, result.stdout + result.stderr).to.equal(0)
+    const inits = [...invocationsOf(await one.invocations(), 'init'), ...invocationsOf(await two.invocations(), 'init')]
+    const writers = inits.filter((init) => !init.argv.includes('-lockfile=readonly'))
+    expect(writers).to.have.length(2, 'one cache-writing init per run')
+    expect(maxOverlap(writers)).to.equal(1, 'the writers took turns (the stand-in fails two at once: text file busy)')
+    expect(readdirSync(cache)).to.not.include('.seiketsu-init.lock', 'the lock is gone once both are done')
   })
 
   it('reports a plan that replaces a stateful resource as destructive, with terraform’s reason, in JSON and the table', async () => {

@@ -85,6 +85,29 @@ describe('seiketsu provision', () => {
     expect(readFileSync(lockFile, 'utf8')).to.equal(lockText)
   })
 
+  it('an incomplete plan (deferred changes) is applied but never reported as finished: plan and provision again', async () => {
+    const fleet = await makeFleet(['acme', 'bravo'])
+    const defer = {TF_STANDIN_DEFER: 'acme:aws_db_instance.database'}
+    const planned = await fleet.run(['plan', '--no-synth', '--json'], defer)
+    expect(planned.exitCode, planned.stderr).to.equal(0)
+    const plan = parseJson<PlanResult>(planned)
+    expect(plan.clients.map((client) => [client.id, client.complete, client.add])).to.deep.equal([
+      ['acme', false, CLIENT_STACK_RESOURCES - 1],
+      ['bravo', true, CLIENT_STACK_RESOURCES],
+    ])
+    expect(plan.warnings.some((warning) => warning.startsWith('acme: terraform deferred part of this plan'))).to.equal(
+      true,
+    )
+    const applied = await fleet.run(['provision', '--yes'])
+    expect(applied.exitCode, applied.stderr).to.equal(0)
+    expect(applied.stdout).to.match(/acme\s+6\s+0\s+0\s+0\s+applied \(incomplete\)/)
+    expect(applied.stdout).to.match(/bravo\s+7\s+0\s+0\s+0\s+applied\s*\n/)
+    expect(applied.stderr).to.contain('acme: applied an incomplete plan')
+    // The next round plans what was deferred.
+    const next = parseJson<PlanResult>(await fleet.run(['plan', '--no-synth', 'acme', '--json']))
+    expect(next.clients[0]).to.include({add: 1, complete: true, status: 'planned'})
+  })
+
   it('refuses in CI without --yes: exit 2, nothing applied, the plans kept', async () => {
     const fleet = await makeFleet(['acme'])
     await fleet.run(['plan', '--no-synth'])
@@ -116,6 +139,13 @@ describe('seiketsu provision', () => {
     expect(error.message).to.contain('bravo (the plan file is not the one seiketsu plan saved)')
     expect(error.message).to.not.contain('carol')
     expect(invocationsOf(await fleet.invocations(), 'apply')).to.deep.equal([], 'carol is not applied either')
+
+    // A record written by an earlier seiketsu (version 1: no terraform flavor, no state) is planned again.
+    const record = join(fleet.root, 'cdktf.out', 'stacks', 'carol', 'plan.seiketsu.json')
+    await writeFile(record, JSON.stringify({...JSON.parse(readFileSync(record, 'utf8')), version: 1}))
+    const older = await fleet.run(['provision', 'carol', '--yes', '--json'])
+    expect(older.exitCode).to.equal(2)
+    expect(parseJson<ErrorJson>(older).error.message).to.contain('carol (planned by an older seiketsu')
   })
 
   it('blocks a client whose plan replaces a stateful resource (exit 3) and applies the others', async () => {

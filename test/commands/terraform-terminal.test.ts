@@ -43,7 +43,7 @@ describe('plan and provision at a terminal', () => {
     }, 'two running plans')
     terminal.type(KEYS.ctrlC)
     expect(await terminal.exit()).to.equal(130)
-    expect(terminal.output).to.contain('Interrupted: no new stacks start')
+    expect(terminal.output).to.contain('Interrupted (SIGINT): no new stacks start')
     expect(terminal.output).to.match(/carol\s+0\s+0\s+0\s+0\s+skipped/)
     const invocations = await fleet.invocations()
     for (const plan of invocationsOf(invocations, 'plan')) expect(plan.signals).to.deep.equal(['SIGINT'])

@@ -494,3 +494,26 @@ export async function appliedStateOf(
   }
   throw new Error('the made-up state did not converge: terraform keeps planning changes to it')
 }
+
+/**
+ * A filesystem mirror holding the real hashicorp/aws binary under each of `versions` (symbolic
+ * links to the one binary, so nothing is copied): what a mirror looks like after a provider
+ * upgrade. terraform hashes each version's folder, so each version has its own checksum.
+ */
+export async function writeVersionedMirror(
+  dir: string,
+  versions: readonly string[],
+  mirror = providerMirror(),
+): Promise<string> {
+  const {symlink} = await import('node:fs/promises')
+  const real = mirroredAwsVersions(mirror)[0]!
+  const platformDir = join(mirror, 'registry.terraform.io', 'hashicorp', 'aws', real)
+  const platform = readdirSync(platformDir).find((name) => /^[a-z0-9]+_[a-z0-9]+$/.test(name))!
+  const binary = readdirSync(join(platformDir, platform)).find((name) => name.startsWith('terraform-provider-aws'))!
+  for (const version of versions) {
+    const target = join(dir, 'registry.terraform.io', 'hashicorp', 'aws', version, platform)
+    await mkdir(target, {recursive: true})
+    await symlink(join(platformDir, platform, binary), join(target, binary.replace(real, version)))
+  }
+  return dir
+}

@@ -1,4 +1,4 @@
-import {readFileSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {expect} from 'chai'
@@ -21,10 +21,35 @@ function commandsOf(file: string): string[] {
   return Object.values(config).flatMap((job) => ((job as {script?: string[]}).script ?? []).map((line) => line.trim()))
 }
 
+/** The commands without the `exec` that hands the shell's process to seiketsu. */
+const withoutExec = (commands: string[]) => commands.map((command) => command.replace(/^exec (npx )?/, ''))
+
 describe('CI templates (templates/ci)', () => {
+  const files = readdirSync(join(repoRoot, 'templates', 'ci')).filter((file) => file.endsWith('.yml'))
+
+  for (const file of files.filter((name) => name.startsWith('github') || name.includes('github-actions')))
+    it(`${file} runs seiketsu with exec, so that a cancelled job's signals reach it (and its terraform)`, () => {
+      const config = parse(readFileSync(join(repoRoot, 'templates', 'ci', file), 'utf8')) as {
+        jobs: Record<string, {steps: {run?: string}[]}>
+      }
+      const steps = Object.values(config.jobs).flatMap((job) =>
+        job.steps.flatMap((step) => (step.run ? [step.run.trim()] : [])),
+      )
+      // Every shell line that runs seiketsu (not the ones that mention it in a summary).
+      const invoking = steps
+        .flatMap((run) => run.split('\n'))
+        .filter((line) => /^\s*(exec\s+)?(npx\s+)?seiketsu\s/.test(line))
+      expect(invoking.length, file).to.be.greaterThan(0)
+      for (const line of invoking) expect(line.trim(), file).to.match(/^exec (npx )?seiketsu /)
+    })
+
+  it('gitlab-audit.yml hands its last script line to seiketsu with exec', () => {
+    expect(commandsOf('gitlab-audit.yml').at(-1)).to.match(/^exec seiketsu audit /)
+  })
+
   for (const file of ['github-audit.yml', 'gitlab-audit.yml'])
     it(`${file} synthesizes, then audits non-interactively with a SARIF report, using real flags`, () => {
-      const commands = commandsOf(file)
+      const commands = withoutExec(commandsOf(file))
       const synth = commands.findIndex((command) => command.startsWith('seiketsu synth'))
       const audit = commands.findIndex((command) => command.startsWith('seiketsu audit'))
       expect(synth).to.be.at.least(0)
