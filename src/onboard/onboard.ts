@@ -9,8 +9,10 @@ import {addClients, type AddOutcome, type ClientDraft, type DraftSource} from '.
 import {SECRET_INTEGRATIONS, type ClientManifest} from '../registry/manifest.ts'
 import {loadRegistry, serializeManifest} from '../registry/registry.ts'
 import {runTasks} from '../ui/tasks.ts'
+import {alertDestination} from '../stacks/model.ts'
 import type {PlanRun} from '../terraform/plan.ts'
 import type {ProvisionCandidate, ProvisionRun} from '../terraform/provision.ts'
+import type {ServiceGate} from '../terraform/service-gate.ts'
 import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
 
 export interface OnboardedClient {
@@ -31,16 +33,22 @@ export interface OnboardedClient {
   manifestPreview?: string
   audit?: {passed: boolean; findings: number}
   signingKeys?: {created: boolean; deferred?: string}
+  /** Where its alarms go (the workspace's on-call destination), or null: nobody yet. */
+  alerts: string | null
+  /** With --plan / --apply: whether its service runs tasks, and what it waits for. */
+  service?: ServiceGate
 }
 
 export interface OnboardResult {
   dryRun: boolean
   clients: OnboardedClient[]
   next: string[]
-  /** With --plan or --apply: what terraform would change (as `seiketsu plan --json`). */
+  /** With --plan or --apply: what terraform would change (as `seiketsu plan --json`); with --apply, the last plan. */
   plan?: PlanRun
-  /** With --apply: what was applied (as `seiketsu provision --json`). */
+  /** With --apply: what was applied (as `seiketsu provision --json`); a first day applies in two rounds (`rounds`). */
   provision?: ProvisionRun
+  /** With --apply: each plan-and-provision round (the bootstrap stacks first, then the client stacks). */
+  rounds?: {plan: PlanRun; provision?: ProvisionRun}[]
   /** The exit code the plan / apply asks for (0 when neither ran). */
   exitCode: number
 }
@@ -206,34 +214,68 @@ export async function onboardClients(
       import('../terraform/session.ts'),
     ])
     const terraform = await openTerraform(workspace, {terraformBin: options.terraformBin})
-    const common = {notify: options.notify, progress: !options.json, terraform}
-    result.plan = await planClients(workspace, clients, {...common, synth: false})
-    result.exitCode = result.plan.exitCode
-    if (options.apply && result.plan.exitCode === 0)
-      result.provision = await provisionClients(workspace, clients, {
+    // The platform stack too: it holds each client's budget (and creates the accounts of new ones).
+    const common = {notify: options.notify, platform: true, progress: !options.json, terraform}
+    if (options.apply) result.rounds = []
+    // A first day takes two rounds: the bootstrap stacks (and the platform stack) are applied, then
+    // the client stacks, which wait for their bootstrap, are planned and applied.
+    for (let round = 0; round < (options.apply ? 2 : 1); round++) {
+      const plan = await planClients(workspace, clients, {...common, synth: false})
+      result.plan = plan
+      result.exitCode = plan.exitCode
+      if (!options.apply || plan.exitCode !== 0) break
+      const provision = await provisionClients(workspace, clients, {
         ...common,
         confirm: options.confirmApply ?? (async () => false),
       })
-    if (result.provision) result.exitCode = result.provision.exitCode
+      result.rounds!.push({plan, provision})
+      result.provision = provision
+      result.exitCode = provision.exitCode
+      const waited = plan.clients.some((stack) => stack.code === 'WAITING_FOR_BOOTSTRAP')
+      if (provision.exitCode !== 0 || !waited) break
+    }
+    for (const stack of result.plan?.clients ?? [])
+      if (stack.service) context.results.find((client) => client.id === stack.id)!.service = stack.service
   }
-  // Clients still waiting for their AWS account cannot be planned or hold secrets yet: their next
-  // step is the platform stack, which creates the account.
+  result.next = options.dryRun ? ['seiketsu onboard … again without --dry-run'] : nextCommands(clients, result)
+  return result
+}
+
+/**
+ * What the operator runs next, in the order the stacks apply (DESIGN.md): the platform stack (it
+ * holds each client's budget and creates new accounts), each account's bootstrap stack, the client
+ * stack, its secrets, then once more to start the service.
+ */
+function nextCommands(clients: readonly ClientManifest[], result: OnboardResult): string[] {
   const ready = clients.filter((client) => client.accountId).map((client) => client.id)
   const pending = clients.filter((client) => !client.accountId).map((client) => client.id)
-  result.next = options.dryRun
-    ? ['seiketsu onboard … again without --dry-run']
-    : [
-        ...(result.plan || ready.length === 0 ? [] : [`seiketsu plan ${ready.join(' ')}`]),
-        ...(result.provision || ready.length === 0 ? [] : [`seiketsu provision ${ready.join(' ')}`]),
-        ...(pending.length === 0
-          ? []
-          : [
-              `seiketsu plan platform && seiketsu provision platform   (creates the AWS accounts of ${pending.join(', ')})`,
-              `seiketsu clients update ${pending.length === 1 ? pending[0] : 'ID'} --account-id <new account id>   (once created)`,
-            ]),
-        ...secretCommands(clients.filter((client) => client.accountId)),
-      ]
-  return result
+  const applied = result.provision?.exitCode === ExitCode.Ok
+  const waiting = (result.plan?.clients ?? []).some((stack) => stack.code === 'WAITING_FOR_BOOTSTRAP')
+  const gated = result.clients.some((client) => client.service && !client.service.enabled)
+  const ids = ready.join(' ')
+  const lines: string[] = []
+  // After --plan the platform stack's plan is saved with the others: one provision applies them all.
+  if (!applied && !result.plan)
+    lines.push(
+      `seiketsu plan platform && seiketsu provision platform   (the client budgets${pending.length > 0 ? `; creates the AWS accounts of ${pending.join(', ')}` : ''})`,
+    )
+  if (pending.length > 0)
+    lines.push(
+      `seiketsu clients update ${pending.length === 1 ? pending[0] : 'ID'} --account-id <new account id>   (once created)`,
+    )
+  if (ready.length === 0) return result.plan && !applied ? ['seiketsu provision platform', ...lines] : lines
+  if (!result.plan)
+    lines.push(
+      `seiketsu plan ${ids} && seiketsu provision ${ids}   (twice on the first day: its account's bootstrap stack, then its stack)`,
+    )
+  else if (!applied) lines.push(`seiketsu provision platform ${ids}`)
+  else if (waiting) lines.push(`seiketsu plan ${ids} && seiketsu provision ${ids}`)
+  lines.push(...secretCommands(clients.filter((client) => client.accountId)))
+  if (!result.plan || gated)
+    lines.push(
+      `seiketsu plan ${ids} && seiketsu provision ${ids}   (once image.digest is set and the secrets hold values: the service starts)`,
+    )
+  return lines
 }
 
 function resultFor(ctx: OnboardContext, workspace: Workspace, outcome: AddOutcome): OnboardedClient {
@@ -247,12 +289,19 @@ function resultFor(ctx: OnboardContext, workspace: Workspace, outcome: AddOutcom
     drRegion: outcome.client.drRegion,
     id: outcome.client.id,
     manifest: outcome.file,
+    alerts: onCallOf(workspace),
     region: outcome.client.region,
     tier: {monthlyBudgetUsd: tier.monthlyBudgetUsd, monthlyPriceUsd: tier.monthlyPriceUsd, name: tier.name},
   }
   if (ctx.dryRun && outcome.created) result.manifestPreview = serializeManifest(outcome.client)
   ctx.results.push(result)
   return result
+}
+
+/** Where a client's alarms go, as the summary says it. */
+function onCallOf(workspace: Workspace): string | null {
+  const destination = alertDestination(workspace.config)
+  return destination ? `${destination.protocol} ${destination.endpoint}` : null
 }
 
 function secretCommands(clients: ClientManifest[]): string[] {
@@ -289,6 +338,13 @@ export function renderOnboardSummary(result: OnboardResult, workspace: Workspace
     if (client.estimateUnavailable) lines.push(`  estimate   unavailable: ${client.estimateUnavailable}`)
     if (client.estimate)
       lines.push(`  estimate   $${client.estimate.monthly}/month (seiketsu cost estimate ${client.id})`)
+    lines.push(
+      `  alarms     ${client.alerts ? `to ${client.alerts}${client.alerts.startsWith('email') ? ' (its confirmation link must be clicked once)' : ''}` : 'to nobody: set alerts.email or alerts.https in seiketsu.yaml'}`,
+    )
+    if (client.service)
+      lines.push(
+        `  service    ${client.service.enabled ? 'runs its tasks' : `0 tasks until ${client.service.waitingFor.map((wait) => wait.what).join(', ')}`}`,
+      )
   }
   if (result.next.length > 0) lines.push('', 'Next:', ...result.next.map((command) => `  ${command}`))
   return lines.join('\n')

@@ -3,6 +3,7 @@ import {join} from 'node:path'
 
 import {SeiketsuError, ExitCode, usageError} from '../errors.ts'
 import {PLATFORM_STACK_ID} from '../naming.ts'
+import {bootstrapStackId} from '../stacks/model.ts'
 import type {ClientManifest} from '../registry/manifest.ts'
 import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
 import type {FleetOptions} from './fleet.ts'
@@ -14,31 +15,61 @@ import {
   type ProvisionRun,
   type StackProvisionResult,
 } from './provision.ts'
+import {setUpDatabaseUser} from './database-user.ts'
+import {planFilesOf, readPlanRecord} from './plan-files.ts'
+import {serviceGates} from './service-gate.ts'
 import {openTerraform, type SessionOptions, type TerraformSession, type TerraformStack} from './session.ts'
 import {bootstrapState, type BootstrapOptions, type BootstrapResult} from './state-bootstrap.ts'
 import {migrateStackStates, type MigrationRun} from './state-migration.ts'
 
-/** Where synth writes a stack: cdktf.out/stacks/<id>/cdk.tf.json. */
+/** Where synth writes a stack: cdktf.out/stacks/<id>/cdk.tf.json (a bootstrap stack: <client>/bootstrap). */
 export function stackLocation(
   workspace: Workspace,
   id: string,
   kind: TerraformStack['kind'] = 'client',
 ): TerraformStack {
-  const dir = join(workspacePaths(workspace.root).out, 'stacks', id)
+  const dir = join(workspacePaths(workspace.root).out, 'stacks', ...id.split('/'))
   return {dir, file: join(dir, 'cdk.tf.json'), id, kind}
 }
 
 /**
- * The synthesized stacks of these clients (and the platform stack when asked); a missing one is
- * exit 2 (run seiketsu synth).
+ * The stacks of these clients in the order they apply (DESIGN.md): the platform stack first (when
+ * asked), then each client account's bootstrap stack, then the client stacks. Clients are given
+ * with an account (a client waiting for one has neither stack yet).
+ */
+export function fleetStacks(
+  workspace: Workspace,
+  clients: readonly ClientManifest[],
+  options: {platform?: boolean} = {},
+): TerraformStack[] {
+  return [
+    ...(options.platform ? [stackLocation(workspace, PLATFORM_STACK_ID, 'platform')] : []),
+    ...clients.map((client) => stackLocation(workspace, bootstrapStackId(client.id), 'bootstrap')),
+    ...clients.map((client) => stackLocation(workspace, client.id)),
+  ]
+}
+
+/** Each client stack's bootstrap stack, when that is in the run: planned or applied first. */
+export function bootstrapPrerequisites(stacks: readonly TerraformStack[]): Map<string, string> {
+  const ids = new Set(stacks.map((stack) => stack.id))
+  return new Map(
+    stacks
+      .filter((stack) => stack.kind === 'client' && ids.has(bootstrapStackId(stack.id)))
+      .map((stack) => [stack.id, bootstrapStackId(stack.id)]),
+  )
+}
+
+/**
+ * The synthesized stacks of these clients (and the platform stack when asked), in apply order; a
+ * missing one is exit 2 (run seiketsu synth).
  */
 export async function synthesizedStacks(
   workspace: Workspace,
   clients: readonly ClientManifest[],
   options: {platform?: boolean} = {},
 ): Promise<TerraformStack[]> {
-  const stacks = clients.map((client) => stackLocation(workspace, client.id))
-  if (options.platform) stacks.push(stackLocation(workspace, PLATFORM_STACK_ID, 'platform'))
+  // A bootstrap stack is planned when it is there (stacks synthesized by an earlier seiketsu have none).
+  const stacks = await existingStacks(fleetStacks(workspace, clients, options))
   const missing: string[] = []
   for (const stack of stacks) if (!(await isFile(stack.file))) missing.push(stack.id)
   if (missing.length > 0)
@@ -78,8 +109,24 @@ export async function planClients(
     options.synth === false
       ? await synthesizedStacks(workspace, ready, {platform: options.platform})
       : await synthesize(workspace, ready, options)
-  const run = await planStacks(terraform, stacks, options)
-  if (pending.length === 0) return run
+  // Each client's service gate, checked through AWS before terraform runs (see service-gate.ts).
+  const {gates, errors} = await serviceGates(workspace, ready)
+  const failures = new Map(
+    [...errors].map(([id, error]) => [
+      id,
+      {
+        code: error.code,
+        error: `its integration secrets could not be checked: ${error.message}`,
+        step: 'service' as const,
+      },
+    ]),
+  )
+  const run = await planStacks(terraform, stacks, {
+    ...options,
+    failures,
+    prerequisites: bootstrapPrerequisites(stacks),
+    services: gates,
+  })
   return {...run, clients: sortById([...run.clients, ...pending.map((client) => skippedPlan(client.id))])}
 }
 
@@ -95,10 +142,14 @@ function splitPending(clients: readonly ClientManifest[]) {
   return {pending: clients.filter((client) => !client.accountId), ready: clients.filter((client) => client.accountId)}
 }
 
+/** How results are shown: by client, each bootstrap stack before its client's stack, the platform stack last. */
 function sortById<T extends {id: string; kind: string}>(results: T[]): T[] {
-  // Client stacks by id, the platform stack last (as the runs order them).
+  const client = (result: T) => result.id.split('/')[0]!
   return results.sort(
-    (a, b) => Number(a.kind === 'platform') - Number(b.kind === 'platform') || a.id.localeCompare(b.id),
+    (a, b) =>
+      Number(a.kind === 'platform') - Number(b.kind === 'platform') ||
+      client(a).localeCompare(client(b)) ||
+      Number(b.kind === 'bootstrap') - Number(a.kind === 'bootstrap'),
   )
 }
 
@@ -153,11 +204,13 @@ async function synthesize(
   options.notify?.(`Synthesizing ${count} stack(s)…`)
   // cdktf and the provider bindings are heavy: loaded only when there is something to build.
   const {synthesizeStacks} = await import('../stacks/synth.ts')
-  // Bootstrap stacks are synthesized with their clients; planning them in order comes with the fleet order.
-  const written = (await synthesizeStacks(workspace, clients, {includePlatform: options.platform ?? false})).filter(
-    (stack) => stack.kind !== 'bootstrap',
-  )
-  return written.map(({dir, file, id, kind}) => ({dir, file, id, kind}))
+  const written = await synthesizeStacks(workspace, clients, {includePlatform: options.platform ?? false})
+  // In apply order: platform, bootstrap stacks, client stacks (synth writes them in its own order).
+  const order = fleetStacks(workspace, clients, {platform: options.platform}).map((stack) => stack.id)
+  return written
+    .filter((stack) => order.includes(stack.id))
+    .sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id))
+    .map(({dir, file, id, kind}) => ({dir, file, id, kind}))
 }
 
 export interface ProvisionClientsOptions extends ClientRunOptions {
@@ -182,19 +235,66 @@ export async function provisionClients(
   options: ProvisionClientsOptions,
 ): Promise<ProvisionRun> {
   const {ready, pending} = splitPending(clients)
-  const stacks = ready.map((client) => stackLocation(workspace, client.id))
-  if (options.platform) stacks.push(stackLocation(workspace, PLATFORM_STACK_ID, 'platform'))
+  // A bootstrap stack synthesized before, or not yet written, is simply not in the run.
+  const fleet = await existingStacks(fleetStacks(workspace, ready, {platform: options.platform}))
+  const {stacks, waiting} = await withoutWaitingStacks(fleet)
   const terraform = options.terraform ?? (await openTerraform(workspace, options))
   const {candidates, release} = await prepareProvision(stacks, options.allowDestroy, terraform)
   try {
     if (!(await options.confirm(candidates)))
       throw new SeiketsuError('Nothing was applied: not confirmed', ExitCode.Failure, {code: 'NOT_CONFIRMED'})
-    const run = await applyPlans(terraform, candidates, options)
-    if (pending.length === 0) return run
-    return {...run, clients: sortById([...run.clients, ...pending.map((client) => skippedProvision(client.id))])}
+    const byId = new Map(ready.map((client) => [client.id, client]))
+    const run = await applyPlans(terraform, candidates, {
+      ...options,
+      afterApply: async ({record, stack}) => {
+        if (stack.kind !== 'client') return undefined
+        options.notify?.(`${stack.id}: setting up its database user…`)
+        const databaseUser = await setUpDatabaseUser(workspace, byId.get(stack.id)!, stack, terraform, record, {
+          file: planFilesOf(stack.dir).log,
+          stdout: true,
+        })
+        return databaseUser ? {databaseUser} : undefined
+      },
+      prerequisites: bootstrapPrerequisites(stacks),
+    })
+    const setupFailed = run.clients.some((result) =>
+      ['failed', 'timed-out'].includes(result.databaseUser?.status ?? ''),
+    )
+    return {
+      ...run,
+      clients: sortById([...run.clients, ...waiting, ...pending.map((client) => skippedProvision(client.id))]),
+      // The stack applied but its database user is not there: the app cannot connect (an AWS failure).
+      exitCode: setupFailed && run.exitCode === ExitCode.Ok ? ExitCode.External : run.exitCode,
+    }
   } finally {
     await release()
   }
+}
+
+/**
+ * Client stacks that have no saved plan because their bootstrap stack had changes to apply when they
+ * were planned: not an error (nothing was planned for them, on purpose), they wait for the next plan.
+ */
+async function withoutWaitingStacks(
+  stacks: readonly TerraformStack[],
+): Promise<{stacks: TerraformStack[]; waiting: StackProvisionResult[]}> {
+  const prerequisites = bootstrapPrerequisites(stacks)
+  const waiting: StackProvisionResult[] = []
+  const kept: TerraformStack[] = []
+  for (const stack of stacks) {
+    const bootstrap = prerequisites.get(stack.id)
+    const bootstrapStack = stacks.find((candidate) => candidate.id === bootstrap)
+    if (bootstrapStack && !(await readPlanRecord(stack.dir)) && (await readPlanRecord(bootstrapStack.dir))?.changes) {
+      waiting.push({
+        ...skippedProvision(stack.id),
+        code: 'WAITING_FOR_BOOTSTRAP',
+        error: `no plan yet: it waits for ${bootstrap}; once that is applied, seiketsu plan ${stack.id} and provision again`,
+      })
+      continue
+    }
+    kept.push(stack)
+  }
+  return {stacks: kept, waiting}
 }
 
 export interface MigrateClientsOptions extends ClientRunOptions {
@@ -254,6 +354,13 @@ export async function bootstrapPlatformState(
     notify: options.notify,
     probeRoot: join(paths.cache, 'state-probe'),
   })
+}
+
+async function existingStacks(stacks: readonly TerraformStack[]): Promise<TerraformStack[]> {
+  const present = await Promise.all(
+    stacks.map(async (stack) => stack.kind !== 'bootstrap' || (await isFile(stack.file))),
+  )
+  return stacks.filter((_, index) => present[index])
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -42,6 +42,14 @@ export interface StackWork<R> {
   skipped: (result: R) => boolean
   /** The progress row's final title. */
   title: (result: R) => string
+  /**
+   * The stack of this run that must be done first (a client stack's bootstrap stack), and what this
+   * stack's result is instead of running when that one's result rules it out (undefined: run it).
+   */
+  prerequisite?: {
+    of: (stack: TerraformStack) => string | undefined
+    instead: (stack: TerraformStack, before: R) => R | undefined
+  }
 }
 
 /**
@@ -61,10 +69,17 @@ export async function runOverStacks<R>(
   const killed: LiveProcess[] = []
   const restoreSignals = handleInterrupts(session.processes, scheduler, interruptNotices(options, killed))
   const results = new Map<string, R>()
+  // Each stack's result as a promise, for the stacks that wait for it (before taking a slot, so a
+  // waiting stack never holds one: the prerequisites, earlier in the list, always get theirs).
+  const settled = new Map(stacks.map((stack) => [stack.id, deferred<R>()]))
   const runOne = async (stack: TerraformStack, step: (name: string) => void): Promise<R> => {
-    const outcome = await scheduler.run(() => work.run(stack, step), work.failed)
-    const result = outcome.started ? outcome.value : work.notStarted(stack, outcome.reason)
+    const prerequisite = work.prerequisite?.of(stack)
+    const before = prerequisite === undefined ? undefined : await settled.get(prerequisite)?.promise
+    const instead = before === undefined ? undefined : work.prerequisite!.instead(stack, before)
+    const outcome = instead ? undefined : await scheduler.run(() => work.run(stack, step), work.failed)
+    const result = instead ?? (outcome!.started ? outcome!.value : work.notStarted(stack, outcome!.reason))
     results.set(stack.id, result)
+    settled.get(stack.id)!.resolve(result)
     return result
   }
   try {
@@ -144,4 +159,11 @@ async function runWithProgress<R>(
   }))
   // listr2 starts rows as slots free up, with the same bound as the scheduler: a row runs when its stack does.
   await runTasks(tasks, {concurrent: concurrency, exitOnError: false, json: false})
+}
+
+/** A promise and the function that resolves it. */
+function deferred<T>(): {promise: Promise<T>; resolve: (value: T) => void} {
+  let resolve!: (value: T) => void
+  const promise = new Promise<T>((done) => (resolve = done))
+  return {promise, resolve}
 }

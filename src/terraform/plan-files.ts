@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import writeFileAtomic from 'write-file-atomic'
 
 import type {PlanSummary} from './plan-summary.ts'
+import type {ServiceGate} from './service-gate.ts'
 
 /**
  * Where a stack's saved plan lives: next to its cdk.tf.json, at a path that never changes (a saved
@@ -61,6 +62,8 @@ export interface PlanRecord {
   /** terraform's -detailed-exitcode said there are changes. */
   changes: boolean
   summary: PlanSummary
+  /** A client stack's service gate as the plan set it (what provision tells the operator it waits for). */
+  service?: ServiceGate
 }
 
 /** 2: adds the terraform flavor and the state the plan was made against (records of 1 are planned again). */

@@ -21,9 +21,11 @@ import {countsOf, summarizePlan, type PlanSummary, type ResourceChange} from './
 import type {TerraformOutcome} from './processes.ts'
 import type {TerraformSession, TerraformStack} from './session.ts'
 import {describeBusyStack, tryLockStack} from './stack-lock.ts'
+import {serviceGateArgs, type ServiceGate} from './service-gate.ts'
 import {planPriorState} from './state-meta.ts'
+import {SERVICE_ENABLED_VARIABLE} from '../stacks/model.ts'
 
-export type PlanStep = 'lock' | 'stack' | 'init' | 'plan' | 'show'
+export type PlanStep = 'lock' | 'stack' | 'service' | 'init' | 'plan' | 'show'
 
 /** One stack's plan, as `seiketsu plan --json` reports it. */
 export interface StackPlanResult {
@@ -62,6 +64,8 @@ export interface StackPlanResult {
   code?: string
   /** The step that failed. */
   step?: PlanStep
+  /** A client stack's service gate: whether its service runs tasks, and what it waits for. */
+  service?: ServiceGate
   durationMs: number
 }
 
@@ -78,7 +82,17 @@ export interface PlanRun {
   concurrency: number
 }
 
-export type PlanOptions = FleetOptions & Omit<PlanExitOptions, 'interrupted'>
+/** What some stacks of a fleet plan depend on, worked out before terraform runs (see clients.ts). */
+export interface StackPlanInputs {
+  /** A stack planned only once another has nothing left to apply: a client stack and its bootstrap stack's id. */
+  prerequisites?: ReadonlyMap<string, string>
+  /** Client stacks' service gates: passed to terraform as `-var service_enabled=…` and recorded with the plan. */
+  services?: ReadonlyMap<string, ServiceGate>
+  /** Stacks that fail before terraform runs, with why (their service gate could not be checked). */
+  failures?: ReadonlyMap<string, {step: PlanStep; error: string; code?: string}>
+}
+
+export type PlanOptions = FleetOptions & Omit<PlanExitOptions, 'interrupted'> & StackPlanInputs
 
 /**
  * Plans every stack: `init` (through the init gate), `plan -out=<stable path> -detailed-exitcode`,
@@ -98,7 +112,18 @@ export async function planStacks(
       error: reason === 'fail-fast' ? 'not started: an earlier stack failed (--fail-fast)' : 'not started: interrupted',
       status: 'skipped',
     }),
-    run: (stack, step) => planStack(session, stack, step),
+    prerequisite: {
+      instead: (stack, before) =>
+        before.status === 'no-changes'
+          ? undefined
+          : waitingForPrerequisite(stack, options.prerequisites!.get(stack.id)!, before),
+      of: (stack) => options.prerequisites?.get(stack.id),
+    },
+    run: async (stack, step) => {
+      const failure = options.failures?.get(stack.id)
+      if (failure) return {...emptyResult(stack), ...failure, durationMs: 0, status: 'failed'}
+      return planStack(session, stack, step, options.services?.get(stack.id))
+    },
     skipped: (result) => result.status === 'skipped',
     title: (result) => planTitle(result),
   }
@@ -130,6 +155,7 @@ export async function planStack(
   session: TerraformSession,
   stack: TerraformStack,
   step: (name: string) => void = () => {},
+  service?: ServiceGate,
 ): Promise<StackPlanResult> {
   const lock = await tryLockStack(stack.dir, 'plan')
   if ('busy' in lock)
@@ -141,7 +167,7 @@ export async function planStack(
       step: 'lock',
     }
   try {
-    return await planLockedStack(session, stack, step)
+    return await planLockedStack(session, stack, step, service)
   } finally {
     await lock.held.release()
   }
@@ -151,6 +177,7 @@ async function planLockedStack(
   session: TerraformSession,
   stack: TerraformStack,
   step: (name: string) => void,
+  service: ServiceGate | undefined,
 ): Promise<StackPlanResult> {
   const started = performance.now()
   const files = planFilesOf(stack.dir)
@@ -201,6 +228,8 @@ async function planLockedStack(
       `-lock-timeout=${session.lockTimeout}`,
       '-detailed-exitcode',
       `-out=${files.plan}`,
+      // The service gate, for a stack that has one (a client stack): it is part of the saved plan.
+      ...(service && declaresServiceGate(stackJson) ? serviceGateArgs(service) : []),
     ],
     log,
   )
@@ -239,6 +268,7 @@ async function planLockedStack(
     summary,
     terraform: {flavor: session.binary.flavor, path: session.binary.path, version: session.binary.version},
     version: PLAN_RECORD_VERSION,
+    ...(service ? {service} : {}),
   })
   return finish({
     ...emptyResult(stack),
@@ -247,8 +277,27 @@ async function planLockedStack(
     drift: summary.drift,
     hasChanges,
     planFile: files.plan,
+    ...(service ? {service} : {}),
     status: hasChanges ? 'planned' : 'no-changes',
   })
+}
+
+/** Whether a stack declares the service gate variable (a synthesized client stack does). */
+function declaresServiceGate(stackJson: unknown): boolean {
+  const variables = (stackJson as {variable?: Record<string, unknown>} | null)?.variable
+  return variables !== undefined && SERVICE_ENABLED_VARIABLE in variables
+}
+
+/**
+ * A client stack is planned only once its bootstrap stack has nothing left to apply: its provider
+ * assumes the role the bootstrap creates, so terraform could not even configure it before.
+ */
+function waitingForPrerequisite(stack: TerraformStack, prerequisite: string, before: StackPlanResult): StackPlanResult {
+  const why =
+    before.status === 'planned'
+      ? `waiting for ${prerequisite}, which has changes to apply: seiketsu provision ${stack.id} applies them, then seiketsu plan ${stack.id}`
+      : `not planned: ${prerequisite} is ${before.status}${before.error ? ` (${before.error})` : ''}`
+  return {...emptyResult(stack), code: 'WAITING_FOR_BOOTSTRAP', durationMs: 0, error: why, status: 'skipped'}
 }
 
 /**

@@ -23,6 +23,8 @@ import {
   type PlanRecord,
 } from './plan-files.ts'
 import {countsOf, type ResourceChange} from './plan-summary.ts'
+import type {DatabaseUserStep} from './database-user.ts'
+import type {ServiceGate} from './service-gate.ts'
 import type {TerraformSession, TerraformStack} from './session.ts'
 import {mapWithConcurrency} from './scheduler.ts'
 import {lockStacks} from './stack-lock.ts'
@@ -63,7 +65,22 @@ export interface StackProvisionResult {
   log: string
   error?: string
   code?: string
+  /** A client stack's service gate as its plan set it: whether the service runs tasks, what it waits for. */
+  service?: ServiceGate
+  /** What was done after the apply about the client's database user (a client stack with a setup task). */
+  databaseUser?: DatabaseUserStep
   durationMs: number
+}
+
+/** What a fleet apply is told about its stacks beyond their saved plans (see clients.ts). */
+export interface ApplyInputs {
+  /** A stack applied only once another applied without trouble: a client stack and its bootstrap stack's id. */
+  prerequisites?: ReadonlyMap<string, string>
+  /**
+   * Runs after the apply of each stack that applied or had nothing to apply (the database user of a
+   * client stack); what it returns is part of that stack's result.
+   */
+  afterApply?: (candidate: ProvisionCandidate) => Promise<Partial<StackProvisionResult> | undefined>
 }
 
 export interface ProvisionRun {
@@ -169,7 +186,7 @@ export function unusedAllowances(candidates: readonly ProvisionCandidate[], allo
 export async function applyPlans(
   session: TerraformSession,
   candidates: readonly ProvisionCandidate[],
-  options: FleetOptions & {allowDestroy?: readonly string[]} = {},
+  options: FleetOptions & ApplyInputs & {allowDestroy?: readonly string[]} = {},
 ): Promise<ProvisionRun> {
   const settled = new Map<string, StackProvisionResult>()
   for (const candidate of candidates) {
@@ -192,6 +209,21 @@ export async function applyPlans(
       error: reason === 'fail-fast' ? 'not started: an earlier stack failed (--fail-fast)' : 'not started: interrupted',
       status: 'skipped',
     }),
+    prerequisite: {
+      instead: (stack, before) =>
+        before.status === 'applied'
+          ? undefined
+          : {
+              ...baseResult(byId.get(stack.id)!),
+              code: 'WAITING_FOR_BOOTSTRAP',
+              error: `not applied: ${options.prerequisites!.get(stack.id)} is ${before.status}${before.error ? ` (${before.error})` : ''}`,
+              status: 'skipped',
+            },
+      of: (stack) => {
+        const prerequisite = options.prerequisites?.get(stack.id)
+        return prerequisite && byId.has(prerequisite) ? prerequisite : undefined
+      },
+    },
     run: (stack, step) => applyStack(session, byId.get(stack.id)!, step),
     skipped: (result) => result.status === 'skipped',
     title: (result) => `${result.id}: ${result.status}${result.error ? ` (${result.error})` : ''}`,
@@ -203,6 +235,15 @@ export async function applyPlans(
     options,
   )
   for (const result of run.results) settled.set(result.id, result)
+  if (options.afterApply && !run.interrupted) {
+    const done = candidates.filter((candidate) =>
+      ['applied', 'no-changes'].includes(settled.get(candidate.stack.id)!.status),
+    )
+    await mapWithConcurrency(done, options.concurrency ?? DEFAULT_CONCURRENCY, async (candidate) => {
+      const extra = await options.afterApply!(candidate)
+      if (extra) settled.set(candidate.stack.id, {...settled.get(candidate.stack.id)!, ...extra})
+    })
+  }
   const clients = candidates.map((candidate) => settled.get(candidate.stack.id)!)
   const incomplete = clients.filter((result) => result.status === 'applied' && !result.complete)
   return {
@@ -317,6 +358,7 @@ function baseResult(candidate: ProvisionCandidate): Omit<StackProvisionResult, '
     blocked: guard.blocked.map((change) => change.address),
     durationMs: 0,
     id: stack.id,
+    ...(record.service ? {service: record.service} : {}),
     kind: stack.kind,
     log: planFilesOf(stack.dir).log,
     planFile: planFilesOf(stack.dir).plan,

@@ -5,6 +5,7 @@ import type {LockedState} from './fleet.ts'
 import type {PlanRun, StackPlanResult} from './plan.ts'
 import {describeChange, type ResourceChange} from './plan-summary.ts'
 import type {ProvisionCandidate, ProvisionRun} from './provision.ts'
+import type {ServiceGate} from './service-gate.ts'
 import type {BootstrapResult} from './state-bootstrap.ts'
 import type {MigrationRun} from './state-migration.ts'
 
@@ -89,6 +90,7 @@ export function renderPlanReport(run: PlanRun, options: {drift?: boolean} = {}):
     )
   const drift = run.clients.flatMap((result) => result.drift.map((address) => `  ${result.id}  ${address}`))
   if (drift.length > 0) sections.push(['Changed outside terraform (resource drift):', ...drift].join('\n'))
+  sections.push(...orderSections(run.clients), ...serviceSections(run.clients))
   sections.push(...problemSections(run.clients, run.lockedStates))
   sections.push(planTally(run.clients, options.drift))
   return sections.join('\n\n')
@@ -135,10 +137,48 @@ export function renderProvisionReport(run: ProvisionRun): string {
     )
   if (run.unusedAllowances.length > 0)
     sections.push(`--allow-destroy matched no destructive change: ${run.unusedAllowances.join(', ')}`)
+  const users = run.clients.filter((result) => result.databaseUser && result.databaseUser.status !== 'already-set-up')
+  if (users.length > 0)
+    sections.push(
+      [
+        'Database users (the app logs in as app, with IAM authentication):',
+        ...users.map(({databaseUser, id}) =>
+          databaseUser!.status === 'succeeded'
+            ? `  ${id}  created (task ${databaseUser!.taskArn})`
+            : `  ${id}  ${databaseUser!.status}: ${databaseUser!.reason ?? ''}${databaseUser!.log ? ` (log: ${databaseUser!.log.group}${databaseUser!.log.stream ? ` ${databaseUser!.log.stream}` : ''})` : ''}; seiketsu plan ${id} && seiketsu provision ${id} runs it again`,
+        ),
+      ].join('\n'),
+    )
+  sections.push(...orderSections(run.clients), ...serviceSections(run.clients))
   sections.push(...problemSections(run.clients, run.lockedStates))
   const applied = run.clients.filter((result) => result.status === 'applied').length
   sections.push(`${applied} of ${run.clients.length} stack(s) applied.`)
   return sections.join('\n\n')
+}
+
+/** Client stacks that wait for their bootstrap stack (planned or applied first, DESIGN.md). */
+function orderSections(results: readonly {id: string; code?: string; error?: string}[]): string[] {
+  const waiting = results.filter((result) => result.code === 'WAITING_FOR_BOOTSTRAP')
+  return waiting.length === 0
+    ? []
+    : [
+        [
+          "Waiting for their account's bootstrap stack:",
+          ...waiting.map((result) => `  ${result.id}  ${result.error}`),
+        ].join('\n'),
+      ]
+}
+
+/** Client services that run no task yet, what each waits for and how to give it. */
+function serviceSections(results: readonly {id: string; kind: string; service?: ServiceGate}[]): string[] {
+  const closed = results.filter((result) => result.service && !result.service.enabled)
+  if (closed.length === 0) return []
+  return [
+    [
+      'Services that run no task until (then plan and provision them again):',
+      ...closed.flatMap(({id, service}) => service!.waitingFor.map((wait) => `  ${id}  ${wait.what}: ${wait.fix}`)),
+    ].join('\n'),
+  ]
 }
 
 function problemSections(

@@ -31,7 +31,7 @@ export interface ServiceGates {
 
 /** The terraform arguments that open or keep closed a stack's service gate. */
 export function serviceGateArgs(gate: ServiceGate): string[] {
-  return ['-var', `${SERVICE_ENABLED_VARIABLE}=${gate.enabled}`]
+  return [`-var=${SERVICE_ENABLED_VARIABLE}=${gate.enabled}`]
 }
 
 /**

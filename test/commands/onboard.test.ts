@@ -60,12 +60,16 @@ describe('seiketsu onboard', () => {
       expect(client!.stack!.resources).to.be.greaterThan(90)
       expect(client!.estimate!.monthly).to.match(/^\d[\d,]*\.\d\d$/)
       expect(client!.signingKeys).to.deep.equal({created: true})
+      // In the order the stacks apply: the platform (its budget), the account's bootstrap, the client
+      // stack, its secrets, then once more to start the service.
       expect(json.next).to.deep.equal([
-        'seiketsu plan acme-realty',
-        'seiketsu provision acme-realty',
+        'seiketsu plan platform && seiketsu provision platform   (the client budgets)',
+        "seiketsu plan acme-realty && seiketsu provision acme-realty   (twice on the first day: its account's bootstrap stack, then its stack)",
         'seiketsu secrets set acme-realty elevenlabs',
         'seiketsu secrets set acme-realty twilio',
+        'seiketsu plan acme-realty && seiketsu provision acme-realty   (once image.digest is set and the secrets hold values: the service starts)',
       ])
+      expect(client!.alerts).to.equal('email oncall@seiketsu.example')
       const manifest = parse(await readFile(join(workspace.root, 'clients', 'acme-realty.yaml'), 'utf8'))
       expect(manifest).to.deep.include({
         email: 'ops@acme.example',
@@ -365,9 +369,14 @@ describe('seiketsu onboard', () => {
       const result = await onboard([...ACME, '--plan', '--json'], {SEIKETSU_TERRAFORM_BIN: standinPath})
       expect(result.exitCode, result.stderr).to.equal(0)
       const json = parseJson<OnboardResult>(result)
-      expect(json.plan!.clients.map((client) => [client.id, client.status])).to.deep.equal([['acme-realty', 'planned']])
-      expect(json.plan!.clients[0]!.add).to.be.greaterThan(90)
-      expect(json.next).to.deep.equal(['seiketsu provision acme-realty'])
+      // The platform stack too (it holds the budget); the client stack waits for its account's bootstrap.
+      expect(json.plan!.clients.map((client) => [client.id, client.status])).to.deep.equal([
+        ['acme-realty/bootstrap', 'planned'],
+        ['acme-realty', 'skipped'],
+        ['platform', 'planned'],
+      ])
+      expect(json.plan!.clients[0]!.add).to.equal(5)
+      expect(json.next).to.deep.equal(['seiketsu provision platform acme-realty'])
     })
   })
 })
@@ -433,7 +442,7 @@ describe('seiketsu onboard: review fixes', () => {
     ])
     expect(result.exitCode, result.stderr).to.equal(0)
     expect(parseJson<OnboardResult>(result).next).to.deep.equal([
-      'seiketsu plan platform && seiketsu provision platform   (creates the AWS accounts of acme-realty)',
+      'seiketsu plan platform && seiketsu provision platform   (the client budgets; creates the AWS accounts of acme-realty)',
       'seiketsu clients update acme-realty --account-id <new account id>   (once created)',
     ])
   })

@@ -5,6 +5,8 @@ import {join} from 'node:path'
 import {expect} from 'chai'
 
 import type {PlanResult} from '../../src/commands/plan.ts'
+import {FakeAws} from '../helpers/aws-fakes.ts'
+import {FAKE_AWS_ENV} from '../helpers/aws-loopback.ts'
 import type {ErrorJson} from '../../src/base-command.ts'
 import {parseJson, makeTempDir} from '../helpers/cli.ts'
 import {invocationsOf, makeFleet} from '../helpers/fleet.ts'
@@ -111,7 +113,7 @@ describe('seiketsu plan', () => {
     expect(byId(json).bravo!.changes.find((change) => change.address === 'aws_db_instance.database')).to.deep.include({
       actions: ['delete', 'create'],
       destructive: true,
-      replacePaths: [['identifier']],
+      replacePaths: [['engine']],
     })
 
     const human = await fleet.run(['plan', '--no-synth'], env)
@@ -290,36 +292,87 @@ describe('seiketsu plan', () => {
         0,
       )
 
-    it('writes the selected stacks with seiketsu synth and plans those', async () => {
+    it('writes the selected stacks with seiketsu synth and plans those, each account’s bootstrap stack first', async () => {
       const fleet = await makeFleet(['acme', 'bravo', 'carol'], {domain: 'clients.example.com', withAccounts: true})
       const {rm} = await import('node:fs/promises')
       await rm(join(fleet.root, 'cdktf.out'), {force: true, recursive: true})
+      // First day: the bootstrap stacks have changes, so the client stacks wait for them.
+      const first = await fleet.run(['plan', 'acme', 'bravo', '--json'])
+      expect(first.exitCode, first.stderr).to.equal(0)
+      expect(
+        parseJson<PlanResult>(first).clients.map((client) => [client.id, client.kind, client.status, client.code]),
+      ).to.deep.equal([
+        ['acme/bootstrap', 'bootstrap', 'planned', undefined],
+        ['acme', 'client', 'skipped', 'WAITING_FOR_BOOTSTRAP'],
+        ['bravo/bootstrap', 'bootstrap', 'planned', undefined],
+        ['bravo', 'client', 'skipped', 'WAITING_FOR_BOOTSTRAP'],
+      ])
+      expect(
+        invocationsOf(await fleet.invocations(), 'plan')
+          .map((i) => i.stack)
+          .sort(),
+      ).to.deep.equal(['acme/bootstrap', 'bravo/bootstrap'])
+      const waitingHuman = await fleet.run(['plan', 'acme'])
+      expect(waitingHuman.stdout).to.match(
+        /Waiting for their account's bootstrap stack:\n\s+acme\s+waiting for acme\/bootstrap/,
+      )
+      // Provision applies the bootstraps (the clients have no plan yet, on purpose: not an error).
+      const bootstraps = await fleet.run(['provision', 'acme', 'bravo', '--yes', '--json'])
+      expect(bootstraps.exitCode, bootstraps.stderr).to.equal(0)
+      expect(
+        parseJson<PlanResult>(bootstraps).clients.map((client) => [client.id, client.status, client.code]),
+      ).to.deep.equal([
+        ['acme/bootstrap', 'applied', undefined],
+        ['acme', 'skipped', 'WAITING_FOR_BOOTSTRAP'],
+        ['bravo/bootstrap', 'applied', undefined],
+        ['bravo', 'skipped', 'WAITING_FOR_BOOTSTRAP'],
+      ])
       const result = await fleet.run(['plan', 'acme', 'bravo', '--json'])
       expect(result.exitCode, result.stderr).to.equal(0)
       const json = parseJson<PlanResult>(result)
       expect(json.clients.map((client) => [client.id, client.kind, client.status])).to.deep.equal([
+        ['acme/bootstrap', 'bootstrap', 'no-changes'],
         ['acme', 'client', 'planned'],
+        ['bravo/bootstrap', 'bootstrap', 'no-changes'],
         ['bravo', 'client', 'planned'],
       ])
-      for (const client of json.clients) {
+      for (const client of json.clients.filter((candidate) => candidate.kind === 'client')) {
         const file = join(fleet.root, 'cdktf.out', 'stacks', client.id, 'cdk.tf.json')
         expect(client.add).to.equal(resourcesIn(file), 'every synthesized resource is planned for creation')
         expect(client.add).to.be.greaterThan(50)
       }
       expect(existsSync(join(fleet.root, 'cdktf.out', 'stacks', 'carol'))).to.equal(false, 'only the selection')
       expect(existsSync(join(fleet.root, 'cdktf.out', 'stacks', 'platform'))).to.equal(false)
-      const applied = await fleet.run(['provision', '--yes', 'acme', 'bravo', '--json'])
-      expect(applied.exitCode, applied.stderr).to.equal(0)
+      // The service gate is part of each client's plan: closed here (no image digest in seiketsu.yaml).
+      const plans = invocationsOf(await fleet.invocations(), 'plan').filter((i) => i.stack === 'acme')
+      expect(plans.at(-1)!.argv).to.include('-var=service_enabled=false')
+      expect(json.clients.find((client) => client.id === 'acme')!.service).to.deep.include({enabled: false})
+      // No ECS cluster answers for the database user's setup task here: reported (exit 4), the stacks applied.
+      const ecs = await FakeAws.start()
+      const applied = await fleet
+        .run(['provision', '--yes', 'acme', 'bravo', '--json'], {...FAKE_AWS_ENV, AWS_ENDPOINT_URL: ecs.url})
+        .finally(() => ecs.close())
+      expect(applied.exitCode, applied.stderr).to.equal(4)
+      const appliedJson = parseJson<{clients: {id: string; status: string; databaseUser?: {status: string}}[]}>(applied)
+      expect(appliedJson.clients.find((client) => client.id === 'acme')).to.deep.include({status: 'applied'})
+      expect(appliedJson.clients.find((client) => client.id === 'acme')!.databaseUser).to.deep.include({
+        status: 'failed',
+      })
+      expect(applied.stdout).to.not.contain('"PGPASSWORD"')
       const again = await fleet.run(['plan', 'acme', '--detailed-exitcode', '--json'])
       expect(again.exitCode, 'a fresh synth of an unchanged client plans no changes').to.equal(0)
     })
 
     it('without a domain: plan warns that the certificate can never be validated, provision refuses (exit 2)', async () => {
       const fleet = await makeFleet(['acme', 'bravo'], {withAccounts: true})
+      await fleet.run(['plan', 'acme', '--json'])
+      // The bootstrap stack has no certificate: it applies; the client stack is then planned.
+      const bootstrap = await fleet.run(['provision', 'acme', '--yes', '--json'])
+      expect(bootstrap.exitCode, bootstrap.stderr).to.equal(0)
       const planned = await fleet.run(['plan', 'acme', '--json'])
       expect(planned.exitCode, planned.stderr).to.equal(0)
       const json = parseJson<PlanResult>(planned)
-      expect(json.clients[0]!.status).to.equal('planned')
+      expect(byId(json).acme!.status).to.equal('planned')
       expect(json.warnings).to.have.length(1)
       expect(json.warnings[0]).to.match(
         /^acme: its certificate is for acme\.seiketsu\.invalid, .*domain in seiketsu\.yaml/,
@@ -335,7 +388,7 @@ describe('seiketsu plan', () => {
       expect(error).to.include({code: 'NO_DOMAIN'})
       expect(error.message).to.contain('acme.seiketsu.invalid')
       expect(error.suggestions![0]).to.match(/^Set domain in seiketsu\.yaml/)
-      expect(invocationsOf(await fleet.invocations(), 'apply')).to.deep.equal([])
+      expect(invocationsOf(await fleet.invocations(), 'apply').map((i) => i.stack)).to.deep.equal(['acme/bootstrap'])
       expect(existsSync(join(fleet.root, 'cdktf.out', 'stacks', 'acme', 'plan.tfplan'))).to.equal(true)
     })
 
@@ -349,7 +402,8 @@ describe('seiketsu plan', () => {
       const result = await fleet.run(['plan', '--platform', '--json'])
       expect(result.exitCode, result.stderr).to.equal(0)
       const clients = byId(parseJson<PlanResult>(result))
-      expect(clients.acme!.status).to.equal('planned')
+      expect(clients['acme/bootstrap']!.status).to.equal('planned')
+      expect(clients.acme).to.include({code: 'WAITING_FOR_BOOTSTRAP', status: 'skipped'})
       expect(clients.platform).to.include({kind: 'platform', status: 'planned'})
       expect(clients.bravo).to.include({status: 'skipped'})
       expect(clients.bravo!.error).to.contain('no AWS account yet')

@@ -227,6 +227,8 @@ describe('stacks that apply and serve', () => {
       expect(acme.output!.database_setup!.value).to.deep.equal({
         cluster: '${aws_ecs_cluster.app_cluster.name}',
         container: 'db-setup',
+        log_group: '/seiketsu/acme/db-setup',
+        log_stream_prefix: 'db-setup',
         region: 'us-east-1',
         security_groups: ['${aws_security_group.security_groups_app.id}'],
         subnets: ['${aws_subnet.network_private_subnet1.id}', '${aws_subnet.network_private_subnet2.id}'],

@@ -50,7 +50,7 @@ describe('the service gate seiketsu plan passes to each client stack', () => {
       ['quiet', false, 'the image digest'],
     ])
     expect(fake.calls).to.deep.equal([])
-    expect(serviceGateArgs(gates.get('acme')!)).to.deep.equal(['-var', 'service_enabled=false'])
+    expect(serviceGateArgs(gates.get('acme')!)).to.deep.equal(['-var=service_enabled=false'])
   })
 
   it('opens once every integration secret holds a value, and says which do not and how to set them', async () => {
@@ -60,7 +60,7 @@ describe('the service gate seiketsu plan passes to each client stack', () => {
     const {gates, errors} = await gatesOf(await fleet(DIGEST))
     expect(errors.size).to.equal(0)
     expect(gates.get('acme')).to.deep.equal({client: 'acme', enabled: true, waitingFor: []})
-    expect(serviceGateArgs(gates.get('acme')!)).to.deep.equal(['-var', 'service_enabled=true'])
+    expect(serviceGateArgs(gates.get('acme')!)).to.deep.equal(['-var=service_enabled=true'])
     // bayview: one secret empty, one not created yet.
     expect(gates.get('bayview')).to.deep.equal({
       client: 'bayview',

@@ -129,6 +129,8 @@ export class ClientDatabaseSetup extends Construct {
       value: Token.asAny({
         cluster: deps.cluster.name,
         container: DATABASE_SETUP_CONTAINER,
+        log_group: names.logGroups.databaseSetup,
+        log_stream_prefix: 'db-setup',
         region: model.region,
         security_groups: [deps.securityGroup.id],
         subnets: deps.privateSubnets.map((subnet) => subnet.id),
