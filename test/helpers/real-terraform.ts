@@ -3,6 +3,7 @@ import {existsSync, readdirSync, statSync} from 'node:fs'
 import {mkdir, writeFile} from 'node:fs/promises'
 import {delimiter, join} from 'node:path'
 
+import {assumedAccessKey} from './aws-fakes.ts'
 import {awsQueryError, signedBy, startAwsLoopback, type AwsCall, type LoopbackService} from './aws-loopback.ts'
 
 /**
@@ -97,7 +98,8 @@ export async function writeMirrorCliConfig(dir: string, mirror = providerMirror(
 
 /** The access key a loopback AssumeRole hands out for a role in `accountId`. */
 export function assumedKeyFor(accountId: string): string {
-  return `ASIA${accountId}STUB`
+  // The key FakeAws's services (Secrets Manager, ECS…) take for that account: both can serve one run.
+  return assumedAccessKey(accountId)
 }
 
 export interface AwsStub extends LoopbackService {
@@ -119,7 +121,7 @@ export async function startAwsStub(
   const assumed: AwsStub['assumed'] = []
   const trustedServices = [...(options.trustedServices ?? ['cloudtrail.amazonaws.com'])]
   const accountOf = (call: AwsCall) =>
-    /^ASIA(\d{12})STUB$/.exec(signedBy(call)?.accessKeyId ?? '')?.[1] ?? MANAGEMENT_ACCOUNT
+    /^ASIA(\d{12})FAKE$/.exec(signedBy(call)?.accessKeyId ?? '')?.[1] ?? MANAGEMENT_ACCOUNT
   const organization = {
     Arn: `arn:aws:organizations::${MANAGEMENT_ACCOUNT}:organization/${ORGANIZATION_ID}`,
     AvailablePolicyTypes: [],

@@ -3,11 +3,12 @@ import {dirname, join, resolve} from 'node:path'
 
 import {expect} from 'chai'
 
-import {loadRegistry} from '../../src/registry/registry.ts'
-import {synthesizeStacks, type SynthesizedStack} from '../../src/stacks/synth.ts'
+import type {PlanResult} from '../../src/commands/plan.ts'
 import {summarizePlan, type PlanSummary} from '../../src/terraform/plan-summary.ts'
-import type {Workspace} from '../../src/workspace/workspace.ts'
-import {makeTempDir, removeDir} from '../helpers/cli.ts'
+import type {TerraformStack} from '../../src/terraform/session.ts'
+import {workspacePaths, type Workspace} from '../../src/workspace/workspace.ts'
+import {FakeAws} from '../helpers/aws-fakes.ts'
+import {makeTempDir, parseJson, removeDir, runCli} from '../helpers/cli.ts'
 import {
   appliedStateOf,
   realTerraformEnv,
@@ -16,111 +17,173 @@ import {
   writeMirrorCliConfig,
   type AwsStub,
 } from '../helpers/real-terraform.ts'
-import {DEPLOYABLE_SETTINGS, makeFleetWorkspace} from './fleet.ts'
+import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
+import {DEPLOYABLE_SETTINGS} from './fleet.ts'
 
 const PLATFORM_ZONE = {id: 'Z0PLATFORM0000000001', name: DEPLOYABLE_SETTINGS.domain}
 
 type ShownPlan = Parameters<typeof appliedStateOf>[2]['plan'] & Parameters<typeof summarizePlan>[0]
 
-async function inBatches<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0
-  await Promise.all(
-    Array.from({length: size}, async () => {
-      while (next < items.length) await work(items[next++]!)
-    }),
-  )
-}
-
 /**
- * The real terraform and the real hashicorp/aws provider plan every stack of a fleet, offline: the
- * provider configures itself against a loopback STS (assume_role, allowed_account_ids), reads the
- * organization and the platform's zone from loopback Organizations and Route 53, and checks every
- * argument it can before anything exists.
+ * `seiketsu plan` with the real terraform and the real hashicorp/aws provider over a fleet of every
+ * tier, offline: the provider configures itself against a loopback STS (assume_role,
+ * allowed_account_ids), reads the organization and the platform's zone from loopback Organizations
+ * and Route 53, and checks every argument it can before anything exists; seiketsu's own service-gate
+ * check asks a loopback Secrets Manager. The client stacks first wait for their bootstrap stacks; they
+ * are then planned as the stacks of a workspace whose bootstraps are not on disk.
  */
-describe('synthesized stacks under the real terraform plan', function () {
+describe('seiketsu plan with the real terraform and provider: every tier, its bootstrap, the platform', function () {
   this.timeout(600_000)
   let workspace: Workspace
-  let stacks: SynthesizedStack[]
   let stub: AwsStub
+  let secrets: FakeAws
   let env: NodeJS.ProcessEnv
   let scratch: string
 
-  /** The first plan of each stack (its `show -json` document), made once and read by several tests. */
-  const firstPlans = new Map<string, {exitCode: number; stderr: string; document?: ShownPlan}>()
-  const plan = async (stack: SynthesizedStack, args: string[] = []) => {
+  const tiers = {bayview: 'bronze', acme: 'silver', cascade: 'gold', dunmore: 'enterprise'} as const
+  const stacksOf = (ids: readonly string[]): TerraformStack[] =>
+    ids.map((id) => {
+      const dir = join(workspacePaths(workspace.root).out, 'stacks', ...id.split('/'))
+      return {
+        dir,
+        file: join(dir, 'cdk.tf.json'),
+        id,
+        kind: id === 'platform' ? 'platform' : id.includes('/') ? 'bootstrap' : 'client',
+      }
+    })
+  const stackById = (id: string) => stacksOf([id])[0]!
+  const seiketsu = (args: string[]) => runCli(args, {cwd: workspace.root, env, timeoutMs: 400_000})
+  const shown = async (stack: TerraformStack, file = 'plan.tfplan') =>
+    JSON.parse((await runTerraform(['show', '-json', file], {cwd: stack.dir, env})).stdout) as ShownPlan
+  /** A direct terraform plan of one stack (what seiketsu plan runs, without seiketsu). */
+  const plan = async (stack: TerraformStack, args: string[] = []) => {
     const run = await runTerraform(
-      ['plan', '-input=false', '-no-color', '-detailed-exitcode', '-out=plan.tfplan', ...args],
+      ['plan', '-input=false', '-no-color', '-detailed-exitcode', '-out=direct.tfplan', ...args],
       {cwd: stack.dir, env},
     )
-    const document =
-      run.exitCode === 1
-        ? undefined
-        : (JSON.parse(
-            (await runTerraform(['show', '-json', 'plan.tfplan'], {cwd: stack.dir, env})).stdout,
-          ) as ShownPlan)
+    const document = run.exitCode === 1 ? undefined : await shown(stack, 'direct.tfplan')
     return {...run, document, summary: document ? summarizePlan(document) : undefined}
   }
-  const stackById = (id: string) => stacks.find((stack) => stack.id === id)!
+  let first: PlanResult
+  let second: PlanResult
 
   before(async () => {
     scratch = await makeTempDir('seiketsu-plan-')
     stub = await startAwsStub({zones: [PLATFORM_ZONE]})
-    env = realTerraformEnv({
-      cliConfig: await writeMirrorCliConfig(scratch),
-      pluginCache: join(scratch, 'plugins'),
-      stub,
-    })
+    secrets = await FakeAws.start()
+    env = {
+      ...realTerraformEnv({
+        cliConfig: await writeMirrorCliConfig(scratch),
+        pluginCache: join(scratch, 'plugins'),
+        stub,
+      }),
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    }
     await mkdir(env.TF_PLUGIN_CACHE_DIR!, {recursive: true})
-    workspace = await makeFleetWorkspace(DEPLOYABLE_SETTINGS)
-    stacks = await synthesizeStacks(workspace, (await loadRegistry(workspace)).clients)
-    // Two at a time: terraform and the provider plugin keep a core busy each.
-    await inBatches(stacks, 2, async (stack) => {
-      const init = await runTerraform(['init', '-input=false', '-no-color'], {cwd: stack.dir, env})
-      expect(init.exitCode, `${stack.id}: ${init.stderr}`).to.equal(0)
-      firstPlans.set(stack.id, await plan(stack))
+    workspace = await makeWorkspace({
+      clients: [
+        ...Object.entries(tiers).map(([id, tier], index) =>
+          draftClient(id, {
+            accountId: String(222_222_222_222 + index),
+            tier,
+            ...(id === 'dunmore' ? {region: 'eu-west-1', residency: 'eu'} : {}),
+          }),
+        ),
+        draftClient('newco', {accountId: null, tier: 'bronze'}),
+      ],
+      settings: DEPLOYABLE_SETTINGS,
     })
+    // acme's secrets hold values (its gate opens); the others' do not exist yet.
+    for (const integration of ['elevenlabs', 'twilio'])
+      secrets.addSecret({
+        accountId: '222222222223',
+        name: `seiketsu/acme/${integration}`,
+        region: 'us-east-1',
+        value: 'x',
+      })
+    const result = await seiketsu(['plan', '--platform', '--json'])
+    expect(result.exitCode, result.stderr).to.equal(0)
+    first = parseJson<PlanResult>(result)
   })
   after(async () => {
     await stub?.close()
+    await secrets?.close()
     await Promise.all([removeDir(workspace.root), removeDir(scratch)])
   })
 
-  it('plans every bootstrap, client and platform stack: everything to create, nothing terraform refuses', async () => {
-    const planned = stacks.filter((stack) => stack.id !== 'dunmore')
-    expect(planned.map((stack) => stack.kind)).to.include.members(['bootstrap', 'client', 'platform'])
-    for (const stack of planned) {
-      const {document, exitCode, stderr} = firstPlans.get(stack.id)!
-      expect(exitCode, `${stack.id}:\n${stderr}`).to.equal(2)
-      const summary = summarizePlan(document)
-      expect(summary!.add, stack.id).to.equal(stack.resources)
-      expect([summary!.change, summary!.replace, summary!.destroy], stack.id).to.deep.equal([0, 0, 0])
-      expect(summary!.complete, stack.id).to.equal(true)
+  /** Each planned stack's counts are what terraform show -json of its saved plan says. */
+  const expectSummariesOfSavedPlans = async (result: PlanResult) => {
+    for (const stack of result.clients.filter((candidate) => ['planned', 'no-changes'].includes(candidate.status))) {
+      const summary = summarizePlan(await shown(stackById(stack.id)))
+      expect(
+        [stack.add, stack.change, stack.replace, stack.destroy],
+        `${stack.id} against terraform show -json`,
+      ).to.deep.equal([summary.add, summary.change, summary.replace, summary.destroy])
     }
-    // The providers assumed each account's role, and read the organization and the platform's zone.
+  }
+
+  it('plans the platform and every bootstrap stack first; client stacks wait for them; a client without an account is skipped', async () => {
+    const statusOf = Object.fromEntries(first.clients.map((stack) => [stack.id, [stack.status, stack.code]]))
+    expect(statusOf).to.deep.equal({
+      acme: ['skipped', 'WAITING_FOR_BOOTSTRAP'],
+      'acme/bootstrap': ['planned', undefined],
+      bayview: ['skipped', 'WAITING_FOR_BOOTSTRAP'],
+      'bayview/bootstrap': ['planned', undefined],
+      cascade: ['skipped', 'WAITING_FOR_BOOTSTRAP'],
+      'cascade/bootstrap': ['planned', undefined],
+      dunmore: ['skipped', 'WAITING_FOR_BOOTSTRAP'],
+      'dunmore/bootstrap': ['planned', undefined],
+      newco: ['skipped', undefined],
+      platform: ['planned', undefined],
+    })
+    expect(first.clients.find((stack) => stack.id === 'acme/bootstrap')!.add).to.equal(5)
+    await expectSummariesOfSavedPlans(first)
+    expect(stub.assumed.map((call) => call.roleArn)).to.include(
+      'arn:aws:iam::222222222223:role/OrganizationAccountAccessRole',
+    )
     const operations = new Set(stub.calls.map((call) => call.operation))
     expect([...operations]).to.include.members([
       'AssumeRole',
       'GetCallerIdentity',
       'DescribeOrganization',
       'ListAWSServiceAccessForOrganization',
+    ])
+  })
+
+  it('plans every tier’s client stack: everything to create, nothing the provider refuses', async () => {
+    // Refreshing an applied bootstrap stack would read IAM, which has no loopback here: without them on
+    // disk (as a workspace synthesized before bootstrap stacks plans), the client stacks do not wait. That
+    // a client stack is planned once its bootstrap has nothing to apply is the stand-in's first-day test.
+    const {rm} = await import('node:fs/promises')
+    for (const id of Object.keys(tiers)) await rm(stackById(`${id}/bootstrap`).dir, {force: true, recursive: true})
+    const result = await seiketsu(['plan', '--platform', '--no-synth', '--json', '--detailed-exitcode'])
+    const failures = parseJson<PlanResult>(result).clients.filter((stack) => stack.status === 'failed')
+    expect(result.exitCode, JSON.stringify(failures.map((stack) => [stack.id, stack.step, stack.error]))).to.equal(2)
+    second = parseJson<PlanResult>(result)
+    for (const id of Object.keys(tiers)) {
+      const client = second.clients.find((stack) => stack.id === id)!
+      expect(client.status, `${id}: ${client.error}`).to.equal('planned')
+      const resources = Object.values(
+        JSON.parse(await readFile(stackById(id).file, 'utf8')).resource as Record<string, object>,
+      ).reduce((sum, byName) => sum + Object.keys(byName).length, 0)
+      expect([client.add, client.change, client.replace, client.destroy], id).to.deep.equal([resources, 0, 0, 0])
+      expect(client.destructive, id).to.deep.equal([])
+    }
+    await expectSummariesOfSavedPlans(second)
+    // The client stacks' providers assumed their provisioner role, and the DNS role for the delegation.
+    expect(stub.assumed.map((call) => call.roleArn)).to.include.members([
+      'arn:aws:iam::222222222223:role/SeiketsuClientProvisioner',
+      'arn:aws:iam::111111111111:role/SeiketsuDnsDelegation',
+    ])
+    expect([...new Set(stub.calls.map((call) => call.operation))]).to.include.members([
       'ListHostedZones',
       'GetHostedZone',
     ])
-    expect(stub.assumed.map((call) => call.roleArn)).to.include.members([
-      'arn:aws:iam::222222222222:role/SeiketsuClientProvisioner',
-      'arn:aws:iam::222222222222:role/OrganizationAccountAccessRole',
-      'arn:aws:iam::111111111111:role/SeiketsuDnsDelegation',
-    ])
   })
 
-  it('refuses the stack of a client whose account does not exist yet, with the reason and the fix', async () => {
-    const {exitCode, stderr} = firstPlans.get('dunmore')!
-    expect(exitCode).to.equal(1)
-    expect(stderr).to.contain('Client dunmore has no AWS account yet')
-    expect(stderr).to.contain('seiketsu synth again')
-  })
-
-  it('starts the service only when seiketsu opens its gate', async () => {
+  it('opens the service gate of the client whose secrets hold values, and only that one', async () => {
     const taskCounts = (document: ShownPlan) => {
       const values = (address: string) =>
         document.planned_values.root_module.resources.find((resource) => resource.address === address)!.values
@@ -130,14 +193,30 @@ describe('synthesized stacks under the real terraform plan', function () {
         values('aws_appautoscaling_target.app_scaling_target').max_capacity,
       ]
     }
-    expect(taskCounts(firstPlans.get('acme')!.document!)).to.deep.equal([0, 0, 0])
-    const open = await plan(stackById('acme'), ['-var', 'service_enabled=true'])
-    expect(open.exitCode, open.stderr).to.equal(2)
-    expect(taskCounts(open.document!)).to.deep.equal([1, 1, 5])
+    const gate = (id: string) => second.clients.find((stack) => stack.id === id)!.service!
+    expect(gate('acme')).to.deep.equal({client: 'acme', enabled: true, waitingFor: []})
+    expect(gate('cascade').enabled).to.equal(false)
+    expect(gate('cascade').waitingFor.map((wait) => wait.fix)).to.include(
+      'provision cascade (it creates the secret), then seiketsu secrets set cascade elevenlabs',
+    )
+    expect(taskCounts(await shown(stackById('acme')))).to.deep.equal([1, 1, 5])
+    expect(taskCounts(await shown(stackById('cascade')))).to.deep.equal([0, 0, 0])
+  })
+
+  it('refuses the stack of a client whose account does not exist yet, with the reason and the fix', async () => {
+    // seiketsu plan skips it (nothing to plan until the account exists); terraform alone refuses it.
+    const synth = await seiketsu(['synth', 'newco', '--json'])
+    expect(synth.exitCode, synth.stderr).to.equal(0)
+    const init = await runTerraform(['init', '-input=false', '-no-color'], {cwd: stackById('newco').dir, env})
+    expect(init.exitCode, init.stderr).to.equal(0)
+    const {exitCode, stderr} = await plan(stackById('newco'))
+    expect(exitCode).to.equal(1)
+    expect(stderr).to.contain('Client newco has no AWS account yet')
+    expect(stderr).to.contain('seiketsu synth again')
   })
 
   it('refuses the platform plan while CloudTrail has no trusted access in the organization, saying how to enable it', async () => {
-    const platform = stacks.find((stack) => stack.kind === 'platform')!
+    const platform = stackById('platform')
     stub.trustedServices.splice(0)
     try {
       const {exitCode, stderr} = await plan(platform)
@@ -154,13 +233,13 @@ describe('synthesized stacks under the real terraform plan', function () {
   })
 
   describe('a replan from state (the database as applied, then its configuration changed)', () => {
-    let acme: SynthesizedStack
+    let acme: TerraformStack
     let original: string
 
     before(async () => {
       acme = stackById('acme')
       original = await readFile(acme.file, 'utf8')
-      const document = firstPlans.get('acme')!.document!
+      const document = await shown(acme)
       const statePath = resolve(acme.dir, JSON.parse(original).terraform.backend.local.path as string)
       await mkdir(dirname(statePath), {recursive: true})
       // The database and what it stands on, as an apply would have left them.
@@ -179,7 +258,7 @@ describe('synthesized stacks under the real terraform plan', function () {
       const document = JSON.parse(original)
       edit(document.resource.aws_db_instance.database_instance)
       await writeFile(acme.file, JSON.stringify(document))
-      const {exitCode, stderr, summary} = await plan(acme, ['-refresh=false'])
+      const {exitCode, stderr, summary} = await plan(acme, ['-refresh=false', '-var=service_enabled=true'])
       expect(exitCode, stderr).to.equal(2)
       return {
         change: summary!.changes.find((candidate) => candidate.address === 'aws_db_instance.database_instance'),
