@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto'
-import {open, readFile} from 'node:fs/promises'
-import {inflateRawSync} from 'node:zlib'
+import {readFile} from 'node:fs/promises'
+
+import {strFromU8, unzipSync} from 'fflate'
 
 /** What identifies one snapshot of a terraform state: its lineage and serial, and what it holds. */
 export interface StateMeta {
@@ -83,60 +84,17 @@ export function describeState(meta: StateMeta | undefined): string {
 }
 
 /**
- * One entry of a zip archive (a terraform plan file is one: `tfplan`, `tfstate`, `tfconfig/…`),
- * read from its central directory; stored and deflated entries. Undefined when there is no such
- * entry or the file is not a zip.
- */
-export async function readZipEntry(file: string, name: string): Promise<Buffer | undefined> {
-  const handle = await open(file, 'r')
-  try {
-    const size = (await handle.stat()).size
-    const tailLength = Math.min(size, 65_557)
-    const tail = Buffer.alloc(tailLength)
-    await handle.read(tail, 0, tailLength, size - tailLength)
-    const end = tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]))
-    if (end === -1) return undefined
-    const entries = tail.readUInt16LE(end + 10)
-    const directorySize = tail.readUInt32LE(end + 12)
-    const directoryOffset = tail.readUInt32LE(end + 16)
-    const directory = Buffer.alloc(directorySize)
-    await handle.read(directory, 0, directorySize, directoryOffset)
-    let offset = 0
-    for (let index = 0; index < entries; index++) {
-      if (directory.readUInt32LE(offset) !== 0x02_01_4b_50) return undefined
-      const method = directory.readUInt16LE(offset + 10)
-      const compressedSize = directory.readUInt32LE(offset + 20)
-      const nameLength = directory.readUInt16LE(offset + 28)
-      const extraLength = directory.readUInt16LE(offset + 30)
-      const commentLength = directory.readUInt16LE(offset + 32)
-      const localOffset = directory.readUInt32LE(offset + 42)
-      const entryName = directory.subarray(offset + 46, offset + 46 + nameLength).toString('utf8')
-      offset += 46 + nameLength + extraLength + commentLength
-      if (entryName !== name) continue
-      const local = Buffer.alloc(30)
-      await handle.read(local, 0, 30, localOffset)
-      const dataOffset = localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28)
-      const data = Buffer.alloc(compressedSize)
-      await handle.read(data, 0, compressedSize, dataOffset)
-      if (method === 0) return data
-      if (method === 8) return inflateRawSync(data)
-      return undefined
-    }
-    return undefined
-  } finally {
-    await handle.close()
-  }
-}
-
-/**
  * The state a saved plan was made against (the `tfstate` entry of the plan file): terraform applies
  * the plan only to that lineage and serial. An empty lineage means the plan was made with no state.
  */
 export async function planPriorState(planFile: string): Promise<{lineage: string; serial: number} | undefined> {
-  const entry = await readZipEntry(planFile, 'tfstate').catch(() => undefined)
-  if (!entry) return undefined
+  const file = await readFile(planFile).catch(() => undefined)
+  if (!file) return undefined
   try {
-    const state = JSON.parse(entry.toString('utf8')) as {lineage?: unknown; serial?: unknown}
+    // A plan file is a zip archive: `tfplan`, `tfstate` (the prior state), `tfconfig/…`.
+    const entry = unzipSync(file, {filter: (candidate) => candidate.name === 'tfstate'}).tfstate
+    if (!entry) return undefined
+    const state = JSON.parse(strFromU8(entry)) as {lineage?: unknown; serial?: unknown}
     return {
       lineage: typeof state.lineage === 'string' ? state.lineage : '',
       serial: typeof state.serial === 'number' ? state.serial : 0,
