@@ -68,7 +68,7 @@ Unknown ids or an invalid registry: exit 2, nothing written.`
       ...(pending.length === 0
         ? []
         : [
-            `${pending.length === 1 ? 'Client' : `${pending.length} clients`} without an AWS account yet (${pending.slice(0, 5).join(', ')}${pending.length > 5 ? ', …' : ''}): terraform refuses their stacks until the platform stack has created the accounts and their ids are recorded (seiketsu clients update ID --account-id …).`,
+            `${pending.length === 1 ? 'Client' : `${pending.length} clients`} without an AWS account yet (${pending.slice(0, 5).join(', ')}${pending.length > 5 ? ', …' : ''}): terraform refuses their stacks until the platform stack has created the accounts and their ids are recorded (seiketsu clients update ID --account-id …).${workspace.config.accounts.rootEmailTemplate ? '' : ' The platform stack refuses to plan until seiketsu.yaml has accounts.rootEmailTemplate (a platform-owned root email for each account, e.g. aws+{client}@ops.example.com).'}`,
           ]),
       ...workspaceReadiness(workspace.config),
     ]

@@ -10,6 +10,7 @@ import {SECRET_INTEGRATIONS, type ClientManifest} from '../registry/manifest.ts'
 import {loadRegistry, serializeManifest} from '../registry/registry.ts'
 import {runTasks} from '../ui/tasks.ts'
 import {alertDestination} from '../stacks/model.ts'
+import {workspaceReadiness} from '../stacks/readiness.ts'
 import type {PlanRun} from '../terraform/plan.ts'
 import type {ProvisionCandidate, ProvisionRun} from '../terraform/provision.ts'
 import type {ServiceGate} from '../terraform/service-gate.ts'
@@ -172,7 +173,12 @@ export async function onboardClients(
             throw new SeiketsuError(
               `The new stack fails the audit (${report.counts.unsuppressed} findings): seiketsu audit ${ctx.outcomes.map((o) => o.client.id).join(' ')} shows them`,
               ExitCode.Policy,
-              {code: 'AUDIT_FAILED', details: {findings: report.findings}},
+              {
+                code: 'AUDIT_FAILED',
+                details: {findings: report.findings},
+                // A workspace setting still missing is the usual cause of a new client's findings.
+                suggestions: workspaceReadiness(workspace.config),
+              },
             )
         },
         title: `Audit the stack${plural}`,

@@ -536,8 +536,11 @@ export interface PlatformClientModel {
   id: string
   /** The account id, or null when this stack creates the account. */
   accountId: string | null
-  /** Organizations account to create (clients without an account that are not offboarded). */
-  newAccount?: {name: string; email: string; tags: Record<string, string>}
+  /**
+   * Organizations account to create (clients without an account that are not offboarded); its root
+   * email is null while the workspace has no `accounts.rootEmailTemplate` (the stack then refuses to plan).
+   */
+  newAccount?: {name: string; email: string | null; tags: Record<string, string>}
   /** The client's monthly cost budget, kept in the management account (the payer sees every linked account). */
   budget: {name: string; limitUsd: number}
 }
@@ -584,12 +587,15 @@ const LEGACY_COST_TAG_ADDRESSES = [
 ]
 
 /**
- * The root email of a new client account, from the workspace's platform-owned template; '' when
- * there is none (synthesis refuses that before building anything; the audit only needs names).
+ * The root email of a new client account, from the workspace's platform-owned template; null when
+ * there is none (never the client's own address).
  */
-export function accountRootEmail(config: Pick<WorkspaceConfig, 'accounts' | 'platform'>, clientId: string): string {
-  const template = config.accounts.rootEmailTemplate ?? ''
-  return template.replaceAll('{client}', clientId).replaceAll('{platform}', config.platform)
+export function accountRootEmail(
+  config: Pick<WorkspaceConfig, 'accounts' | 'platform'>,
+  clientId: string,
+): string | null {
+  const template = config.accounts.rootEmailTemplate
+  return template ? template.replaceAll('{client}', clientId).replaceAll('{platform}', config.platform) : null
 }
 
 /** The model of the management-account stack, from the whole registry (not only selected clients). */

@@ -101,7 +101,6 @@ export async function prepareStacks(
   const problems = [
     ...clients.flatMap((client) => clientRuleProblems(workspace, client)),
     ...fleetProblems(clients),
-    ...(includePlatform ? accountEmailProblems(workspace, allClients) : []),
   ]
   if (problems.length > 0)
     throw problemsError('Cannot synthesize these clients:', problems, ['Fix the manifests named above.'])
@@ -145,22 +144,6 @@ export async function prepareStacks(
     }
   })
   return {close: () => builder.close(), concurrency: builder.concurrency, jobs, stacksDir: join(outDir, 'stacks')}
-}
-
-/**
- * The platform stack creates the accounts of clients that have none, each with a root email made
- * from `accounts.rootEmailTemplate`: without the template there is no address to give them.
- */
-function accountEmailProblems(workspace: Workspace, clients: readonly ClientManifest[]) {
-  const waiting = clients.filter((client) => client.accountId === null && client.status !== 'offboarded')
-  if (waiting.length === 0 || workspace.config.accounts.rootEmailTemplate) return []
-  return [
-    {
-      field: 'accounts.rootEmailTemplate',
-      file: 'seiketsu.yaml',
-      message: `the platform stack creates the AWS accounts of ${waiting.map((client) => client.id).join(', ')} and needs a platform-owned root email for each: set accounts.rootEmailTemplate, e.g. aws+{client}@ops.example.com (never a client's own address)`,
-    },
-  ]
 }
 
 /**

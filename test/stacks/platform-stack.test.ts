@@ -66,6 +66,27 @@ describe('platform stack', () => {
     expect(accounts['account-bayview']!.tags).to.deep.include({'seiketsu:client': 'bayview', 'seiketsu:tier': 'bronze'})
   })
 
+  it('without accounts.rootEmailTemplate, refuses to plan the accounts it creates rather than make up their root email', async () => {
+    const bare = await makeWorkspace({
+      clients: [draftClient('bayview', {accountId: null, email: 'aws@bayview.example'})],
+      settings: {accountEmailTemplate: undefined},
+    })
+    try {
+      const stacks = await synthesizeStacks(bare, (await loadRegistry(bare)).clients)
+      const doc = await readStack(stacks.find((stack) => stack.kind === 'platform')!.file)
+      // Never the client's own address: the email comes from a variable whose validation fails on plan.
+      expect(resourceOf(doc, 'aws_organizations_account', 'account-bayview').email).to.equal(
+        '${replace(var.account_root_email_template, "{client}", "bayview")}',
+      )
+      const variable = (doc.variable as Record<string, {default: string; validation: {error_message: string}[]}>)
+        .account_root_email_template!
+      expect(variable.default).to.equal('')
+      expect(variable.validation[0]!.error_message).to.include('accounts.rootEmailTemplate')
+    } finally {
+      await removeDir(bare.root)
+    }
+  })
+
   it('has the three platform roles, each reaching its role in every active client account', () => {
     const roles = resourcesOf(platform, 'aws_iam_role')
     const byName = Object.fromEntries(Object.values(roles).map((role) => [role.name, role]))

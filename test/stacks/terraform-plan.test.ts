@@ -232,6 +232,23 @@ describe('seiketsu plan with the real terraform and provider: every tier, its bo
     }
   })
 
+  it('refuses the platform plan while an account it creates has no root email template, naming the setting', async () => {
+    const config = join(workspace.root, 'seiketsu.yaml')
+    const text = await readFile(config, 'utf8')
+    expect(text).to.match(/^ {2}rootEmailTemplate: .*$/m)
+    await writeFile(config, text.replace(/^ {2}rootEmailTemplate: .*$/m, ''))
+    try {
+      const result = await seiketsu(['plan', 'platform', '--json'])
+      expect(result.exitCode, result.stderr).to.equal(4)
+      const [platform] = parseJson<PlanResult>(result).clients
+      expect(platform).to.deep.include({id: 'platform', status: 'failed', step: 'plan'})
+      expect(platform!.error!.replaceAll(/\s+/g, ' ')).to.contain('no accounts.rootEmailTemplate')
+    } finally {
+      await writeFile(config, text)
+      expect((await seiketsu(['synth', '--json'])).exitCode).to.equal(0)
+    }
+  })
+
   describe('a replan from state (the database as applied, then its configuration changed)', () => {
     let acme: TerraformStack
     let original: string

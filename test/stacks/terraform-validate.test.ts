@@ -24,7 +24,10 @@ import {readStack} from './helpers.ts'
  * this would fail on the operator's first `provision`.
  */
 for (const [label, settings] of [
-  ['a new workspace (no domain, no on-call address, no image digest yet)', {}],
+  [
+    'a new workspace (no domain, no on-call address, no account email template, no image digest yet)',
+    {accountEmailTemplate: undefined, alertsEmail: undefined, domain: undefined},
+  ],
   [
     'a workspace ready for production (domain, on-call address, image digest, S3 state)',
     {...DEPLOYABLE_SETTINGS, state: S3_STATE},

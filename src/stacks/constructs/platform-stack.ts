@@ -14,7 +14,7 @@ import {Route53Zone} from '@cdktf/provider-aws/lib/route53-zone/index.js'
 import {SnsTopicPolicy} from '@cdktf/provider-aws/lib/sns-topic-policy/index.js'
 import {SnsTopicSubscription} from '@cdktf/provider-aws/lib/sns-topic-subscription/index.js'
 import {SnsTopic} from '@cdktf/provider-aws/lib/sns-topic/index.js'
-import {Fn, TerraformOutput} from 'cdktf'
+import {Fn, TerraformOutput, TerraformVariable} from 'cdktf'
 import type {Construct} from 'constructs'
 
 import {clientAccountAddress} from '../addresses.ts'
@@ -54,11 +54,14 @@ export class PlatformStack extends SeiketsuStack {
       region: model.region,
     })
 
+    const rootEmailTemplate = model.clients.some((client) => client.newAccount?.email === null)
+      ? this.refuseWithoutRootEmails()
+      : undefined
     for (const client of model.clients) {
       if (!client.newAccount) continue
       this.accounts[client.id] = new OrganizationsAccount(this, `account-${client.id}`, {
         closeOnDeletion: false,
-        email: client.newAccount.email,
+        email: client.newAccount.email ?? Fn.replace(rootEmailTemplate!.stringValue, '{client}', client.id),
         // Budgets live in this (payer) account, so no role of the client account needs the bill.
         iamUserAccessToBilling: 'DENY',
         // AWS never reports the role name back, and an account's root email cannot change through
@@ -318,6 +321,26 @@ export class PlatformStack extends SeiketsuStack {
       },
       name: model.trail.name,
       s3BucketName: trailBucket.bucket.id,
+    })
+  }
+
+  /**
+   * The workspace has no `accounts.rootEmailTemplate`, so the accounts this stack creates have no root
+   * email: this variable's validation fails on every plan, with the fix, so terraform never creates an
+   * account with a made-up address. The rest of the stack still validates.
+   */
+  private refuseWithoutRootEmails(): TerraformVariable {
+    return new TerraformVariable(this, 'accountRootEmailTemplate', {
+      default: '',
+      description: 'Root email of the accounts this stack creates, with {client}: accounts.rootEmailTemplate.',
+      type: 'string',
+      validation: [
+        {
+          condition: '${var.account_root_email_template != ""}',
+          errorMessage:
+            "This stack creates AWS accounts, and seiketsu.yaml has no accounts.rootEmailTemplate to give them a platform-owned root email (never a client's own address). Set it, e.g. aws+{client}@ops.example.com, then run seiketsu synth again.",
+        },
+      ],
     })
   }
 
