@@ -98,10 +98,7 @@ export async function prepareStacks(
 ): Promise<SynthesisPlan> {
   const includePlatform = options.includePlatform ?? true
   const allClients = includePlatform ? (options.allClients ?? (await loadRegistry(workspace)).clients) : clients
-  const problems = [
-    ...clients.flatMap((client) => clientRuleProblems(workspace, client)),
-    ...fleetProblems(clients),
-  ]
+  const problems = [...clients.flatMap((client) => clientRuleProblems(workspace, client)), ...fleetProblems(clients)]
   if (problems.length > 0)
     throw problemsError('Cannot synthesize these clients:', problems, ['Fix the manifests named above.'])
   const missing = includePlatform ? clients.filter((client) => !allClients.some((other) => other.id === client.id)) : []
