@@ -1,5 +1,5 @@
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
-import {copyFile, writeFile} from 'node:fs/promises'
+import {symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {expect} from 'chai'
@@ -242,9 +242,8 @@ describe('seiketsu plan', () => {
   it('takes --terraform-bin over SEIKETSU_TERRAFORM_BIN, relative to where seiketsu runs', async () => {
     const fleet = await makeFleet(['acme'])
     const dir = await makeTempDir()
-    await copyFile(standinPath, join(dir, 'tofu'))
-    const {chmod} = await import('node:fs/promises')
-    await chmod(join(dir, 'tofu'), 0o755)
+    // A symlink, not a copy: the stand-in resolves its dependencies (fflate) from where it really lives.
+    await symlink(standinPath, join(dir, 'tofu'))
     const result = await fleet.run(['plan', '--no-synth', '--terraform-bin', join(dir, 'tofu'), '--json'], {
       SEIKETSU_TERRAFORM_BIN: '/nonexistent/terraform',
     })
