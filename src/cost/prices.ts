@@ -183,12 +183,6 @@ export function usageCatalog(data: z.input<typeof UsageFileSchema>, file = 'usag
   }
 }
 
-/** A price table built from data already in memory (tests, callers that parsed it themselves). */
-export function priceTable(data: z.input<typeof PriceTableSchema>, file = `${data.region}.yaml`): PriceTable {
-  const parsed = PriceTableSchema.parse(data)
-  return {data: parsed, file, hoursPerMonth: decimal(parsed.hoursPerMonth), region: parsed.region}
-}
-
 export function priceRef(price: Omit<Price, 'note'>, key: string): PriceRef {
   return {
     amount: decimal(price.price),

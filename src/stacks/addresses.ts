@@ -1,9 +1,7 @@
-import type {IntegrationName} from '../registry/manifest.ts'
-
 /**
- * Terraform addresses of the resources other commands look for in a client stack (audit rules,
- * plan summaries, key rotation, cost estimates). The constructs' ids produce them; a test checks
- * every one exists in a synthesized stack.
+ * Terraform addresses of resources in a client stack, as the constructs' ids produce them. The
+ * database user setup looks two of them up in a plan; all of them are where live state already
+ * is, so a test keeps every one present in a synthesized stack (renaming one replaces a resource).
  */
 export const CLIENT_STACK_ADDRESSES = {
   accessLogBucket: 'aws_s3_bucket.storage_access_logs_bucket',
@@ -31,22 +29,7 @@ export const CLIENT_STACK_ADDRESSES = {
   vpc: 'aws_vpc.network_vpc',
 } as const
 
-/** The Secrets Manager secret of an enabled credential-holding integration. */
-export function integrationSecretAddress(integration: IntegrationName): string {
-  return `aws_secretsmanager_secret.secrets_${integration}`
-}
-
-/** A read replica of the client database, numbered from 1. */
-export function databaseReplicaAddress(number: number): string {
-  return `aws_db_instance.database_replica${number}`
-}
-
 /** The Organizations account the platform stack creates for a client that has none. */
 export function clientAccountAddress(clientId: string): string {
   return `aws_organizations_account.account-${clientId}`
-}
-
-/** A client's monthly budget, which the platform stack keeps in the management account. */
-export function clientBudgetAddress(clientId: string): string {
-  return `aws_budgets_budget.budget-${clientId}`
 }

@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {loadRegistry} from '../../src/registry/registry.ts'
-import {CLIENT_STACK_ADDRESSES, databaseReplicaAddress, integrationSecretAddress} from '../../src/stacks/addresses.ts'
+import {CLIENT_STACK_ADDRESSES} from '../../src/stacks/addresses.ts'
 import {synthesizeStacks} from '../../src/stacks/synth.ts'
 import type {Tier} from '../../src/tiers/tiers.ts'
 import type {Workspace} from '../../src/workspace/workspace.ts'
@@ -98,11 +98,12 @@ describe('tiers in the client stack', () => {
       Object.entries(doc.resource).flatMap(([type, byName]) => Object.keys(byName).map((name) => `${type}.${name}`))
     const enterprise = addresses(docs[FLEET.enterprise]!)
     expect(enterprise).to.include.members(Object.values(CLIENT_STACK_ADDRESSES))
-    expect(enterprise).to.include.members([databaseReplicaAddress(1), databaseReplicaAddress(2)])
-    expect(enterprise).to.include.members(
-      ['elevenlabs', 'twilio'].map((name) => integrationSecretAddress(name as 'twilio')),
-    )
-    expect(addresses(docs[FLEET.bronze]!)).to.include(integrationSecretAddress('mls'))
+    expect(enterprise).to.include.members(['aws_db_instance.database_replica1', 'aws_db_instance.database_replica2'])
+    expect(enterprise).to.include.members([
+      'aws_secretsmanager_secret.secrets_elevenlabs',
+      'aws_secretsmanager_secret.secrets_twilio',
+    ])
+    expect(addresses(docs[FLEET.bronze]!)).to.include('aws_secretsmanager_secret.secrets_mls')
   })
 
   it('makes read replicas encrypted, private copies of the primary', () => {
