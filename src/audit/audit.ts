@@ -1,5 +1,4 @@
-import {stat} from 'node:fs/promises'
-import {join, relative, resolve as resolvePath} from 'node:path'
+import {relative, resolve as resolvePath} from 'node:path'
 
 import {usageError} from '../errors.ts'
 import {PLATFORM_STACK_ID} from '../naming.ts'
@@ -9,11 +8,19 @@ import {loadTiers, type TierCatalog} from '../tiers/tiers.ts'
 import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
 import {evaluate, summarizeRule, type FleetContext} from './engine.ts'
 import {bootstrapStackId} from '../stacks/model.ts'
+import {
+  isSynthesized,
+  missingStacks,
+  notSynthesized,
+  readStackDocument,
+  storedStack,
+  type StoredStack,
+} from '../stacks/store.ts'
 import {registryFleet} from './fleet-members.ts'
-import {loadPathStacks, loadPlanStacks, locateFindings, readDocument} from './inputs.ts'
+import {loadPathStacks, loadPlanStacks, locateFindings} from './inputs.ts'
 import {RULES} from './rules/index.ts'
 import {applySuppressions, loadSuppressions} from './suppressions.ts'
-import {buildStack} from './terraform.ts'
+import {buildStack, type TerraformDocument} from './terraform.ts'
 import {
   atOrAbove,
   SEVERITIES,
@@ -48,11 +55,6 @@ export interface AuditableStacks {
   fleet: FleetContext
 }
 
-/** The file synth writes for a stack id. */
-export function stackFile(outDir: string, id: string): string {
-  return join(outDir, 'stacks', ...id.split('/'), 'cdk.tf.json')
-}
-
 export function clientContext(workspace: Workspace, client: ClientManifest): ClientContext {
   return {
     accountId: client.accountId ?? undefined,
@@ -63,14 +65,6 @@ export function clientContext(workspace: Workspace, client: ClientManifest): Cli
     region: client.region,
     secretIntegrations: enabledIntegrations(client).filter((name) => SECRET_INTEGRATIONS.includes(name)),
     tier: workspace.tiers[client.tier],
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile()
-  } catch {
-    return false
   }
 }
 
@@ -88,42 +82,23 @@ export async function loadWorkspaceStacks(
   const selected = registry.select(options.ids ?? [])
   const platform = workspace.config.platform
   const stacks: Stack[] = []
-  const missing: string[] = []
+  const read = async (stored: StoredStack): Promise<TerraformDocument> => ({
+    file: relative(options.cwd, stored.file),
+    json: await readStackDocument(stored, options.cwd),
+  })
+  const missing = await missingStacks(selected.map((client) => storedStack(outDir, client.id)))
+  if (missing.length > 0) throw notSynthesized(missing, options.cwd)
   for (const client of selected) {
-    const file = stackFile(outDir, client.id)
-    const label = relative(options.cwd, file)
-    if (!(await exists(file))) {
-      missing.push(label)
-      continue
-    }
-    const document = await readDocument(file, label)
-    stacks.push(
-      buildStack([document], {client: clientContext(workspace, client), id: client.id, kind: 'client', platform}),
-    )
+    const context = {client: clientContext(workspace, client), platform}
+    stacks.push(buildStack([await read(storedStack(outDir, client.id))], {...context, id: client.id, kind: 'client'}))
     // Its bootstrap stack, when it has one (a client with an account); synth writes both.
-    const bootstrapId = bootstrapStackId(client.id)
-    const bootstrapFile = stackFile(outDir, bootstrapId)
-    if (client.accountId && (await exists(bootstrapFile)))
-      stacks.push(
-        buildStack([await readDocument(bootstrapFile, relative(options.cwd, bootstrapFile))], {
-          client: clientContext(workspace, client),
-          id: bootstrapId,
-          kind: 'bootstrap',
-          platform,
-        }),
-      )
+    const bootstrap = storedStack(outDir, bootstrapStackId(client.id))
+    if (client.accountId && (await isSynthesized(bootstrap)))
+      stacks.push(buildStack([await read(bootstrap)], {...context, id: bootstrap.id, kind: 'bootstrap'}))
   }
-  if (missing.length > 0)
-    throw usageError(`No synthesized stack: ${missing.join(', ')}`, {
-      code: 'NOT_SYNTHESIZED',
-      details: {missing},
-      suggestions: [`seiketsu synth ${options.ids?.join(' ') ?? ''}`.trim() + ' writes them'],
-    })
-  const platformFile = stackFile(outDir, PLATFORM_STACK_ID)
-  if (!options.ids?.length && (await exists(platformFile))) {
-    const document = await readDocument(platformFile, relative(options.cwd, platformFile))
-    stacks.push(buildStack([document], {id: PLATFORM_STACK_ID, kind: 'platform', platform}))
-  }
+  const platformStack = storedStack(outDir, PLATFORM_STACK_ID)
+  if (!options.ids?.length && (await isSynthesized(platformStack)))
+    stacks.push(buildStack([await read(platformStack)], {id: PLATFORM_STACK_ID, kind: 'platform', platform}))
   const fleet = registryFleet(
     workspace.config,
     registry.clients,

@@ -76,7 +76,7 @@ export async function parseHcl(text: string, label: string): Promise<Record<stri
 }
 
 /** One file as a document: Terraform JSON, HCL, or a plan (`terraform show -json`). */
-export async function readDocument(file: string, label: string): Promise<TerraformDocument | PlannedDocument> {
+async function readDocument(file: string, label: string): Promise<TerraformDocument | PlannedDocument> {
   const text = await readText(file, label)
   if (file.endsWith('.tf')) return {file: label, json: await parseHcl(text, label)}
   const json = parseJsonText(text, label)

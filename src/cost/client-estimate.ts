@@ -1,8 +1,9 @@
-import {readFile, stat} from 'node:fs/promises'
+import {stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {usageError} from '../errors.ts'
 import type {ClientManifest} from '../registry/manifest.ts'
+import {readStackDocument, workspaceStack} from '../stacks/store.ts'
 import type {Tier} from '../tiers/tiers.ts'
 import {drRegionFor} from '../workspace/config.ts'
 import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
@@ -85,34 +86,11 @@ export interface EstimateOptions {
   book?: PriceBook
 }
 
-function stackFile(workspace: Workspace, id: string): string {
-  return join(workspacePaths(workspace.root).out, 'stacks', id, 'cdk.tf.json')
-}
-
-/** The synthesized stack of a client as it is on disk (cdktf.out/stacks/<id>/cdk.tf.json), or undefined. */
-export async function readClientStack(workspace: Workspace, id: string): Promise<TerraformJson | undefined> {
-  let text: string
-  try {
-    text = await readFile(stackFile(workspace, id), 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
-  try {
-    return JSON.parse(text) as TerraformJson
-  } catch (error) {
-    throw usageError(`cdktf.out/stacks/${id}/cdk.tf.json is not valid JSON: ${(error as Error).message}`, {
-      code: 'MALFORMED_FILE',
-      suggestions: [`seiketsu synth ${id}`],
-    })
-  }
-}
-
 /** A stack file older than the client's manifest or seiketsu.yaml may not be what synth makes now. */
 async function isCurrent(workspace: Workspace, id: string): Promise<boolean> {
   const paths = workspacePaths(workspace.root)
   const modified = async (file: string) => (await stat(file).catch(() => undefined))?.mtimeMs
-  const stack = await modified(stackFile(workspace, id))
+  const stack = await modified(workspaceStack(workspace, id).file)
   if (stack === undefined) return false
   const inputs = await Promise.all([modified(join(paths.clients, `${id}.yaml`)), modified(paths.config)])
   return inputs.every((input) => input === undefined || input <= stack)
@@ -133,19 +111,8 @@ export async function clientStacks(
     await synthesizeStacks(workspace, stale, {includePlatform: false})
   }
   const stacks = new Map<string, TerraformJson>()
-  for (const client of clients) {
-    const stack = await readClientStack(workspace, client.id)
-    if (!stack)
-      throw usageError(
-        `No synthesized stack for ${client.id}: cdktf.out/stacks/${client.id}/cdk.tf.json does not exist`,
-        {
-          code: 'NO_STACK',
-          details: {client: client.id, file: `cdktf.out/stacks/${client.id}/cdk.tf.json`},
-          suggestions: [`seiketsu synth ${client.id}`],
-        },
-      )
-    stacks.set(client.id, stack)
-  }
+  for (const client of clients)
+    stacks.set(client.id, (await readStackDocument(workspaceStack(workspace, client.id))) as TerraformJson)
   return stacks
 }
 

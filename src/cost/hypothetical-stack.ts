@@ -1,9 +1,10 @@
-import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {allocateCidr} from '../registry/cidr.ts'
 import {SECRET_INTEGRATIONS, type ClientManifest} from '../registry/manifest.ts'
+import {readStackDocument} from '../stacks/store.ts'
 import type {Workspace} from '../workspace/workspace.ts'
 import type {TerraformJson} from './terraform-json.ts'
 
@@ -60,7 +61,7 @@ export async function synthesizeHypotheticalStack(
       includePlatform: false,
       outDir,
     })
-    return JSON.parse(await readFile(stack!.file, 'utf8')) as TerraformJson
+    return (await readStackDocument(stack!)) as TerraformJson
   } finally {
     await rm(outDir, {force: true, recursive: true})
   }

@@ -11,6 +11,7 @@ import {loadRegistry, serializeManifest} from '../registry/registry.ts'
 import {runTasks} from '../ui/tasks.ts'
 import {alertDestination} from '../stacks/model.ts'
 import {workspaceReadiness} from '../stacks/readiness.ts'
+import {workspaceStack} from '../stacks/store.ts'
 import type {PlanRun} from '../terraform/plan.ts'
 import type {ProvisionCandidate, ProvisionRun} from '../terraform/provision.ts'
 import type {ServiceGate} from '../terraform/service-gate.ts'
@@ -137,7 +138,7 @@ export async function onboardClients(
               const stacks = await synthesizeStacks(workspace, clients, {includePlatform: false, outDir: scratch})
               for (const stack of stacks.filter((s) => s.kind === 'client')) {
                 const outcome = ctx.outcomes.find((o) => o.client.id === stack.id)!
-                const file = join(workspacePaths(workspace.root).out, 'stacks', stack.id, 'cdk.tf.json')
+                const {file} = workspaceStack(workspace, stack.id)
                 resultFor(ctx, workspace, outcome).stack = {file, resources: stack.resources}
               }
               task.title = `Would synthesize ${describeStacks(stacks)}`

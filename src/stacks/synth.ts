@@ -1,5 +1,5 @@
 import {mkdir, readFile} from 'node:fs/promises'
-import {join, resolve} from 'node:path'
+import {resolve} from 'node:path'
 
 import writeFileAtomic from 'write-file-atomic'
 
@@ -17,6 +17,7 @@ import {
   type StackKind,
   type StackModel,
 } from './model.ts'
+import {stacksFolder, storedStack} from './store.ts'
 
 export interface SynthesizedStack {
   id: string
@@ -46,8 +47,6 @@ export interface StackJob {
   file: string
   run(): Promise<SynthesizedStack>
 }
-
-export const STACK_FILE = 'cdk.tf.json'
 
 /**
  * Builds only the selected client stacks (+ the platform stack unless includePlatform is false),
@@ -110,7 +109,7 @@ export async function prepareStacks(
   // cdktf's App creates its outdir without parents, and each App checks for and creates outdir/stacks
   // (exists, then mkdir: two worker threads starting at once race on it): make the whole path first,
   // and say which folder failed.
-  await mkdir(join(outDir, 'stacks'), {recursive: true}).catch((error: NodeJS.ErrnoException) => {
+  await mkdir(stacksFolder(outDir), {recursive: true}).catch((error: NodeJS.ErrnoException) => {
     throw usageError(`--out ${options.outDir ?? outDir}: cannot create the folder (${error.code})`, {
       code: 'UNWRITABLE_OUT',
     })
@@ -124,8 +123,7 @@ export async function prepareStacks(
 
   const builder = await stackBuilder(models.length)
   const jobs = models.map((model): StackJob => {
-    const dir = join(outDir, 'stacks', model.id)
-    const file = join(dir, STACK_FILE)
+    const {dir, file} = storedStack(outDir, model.id)
     const backend = stackBackend(workspace.config, model.id, {stackDir: dir, stateDir: paths.state})
     const client = model.kind === 'client' ? model.id : model.kind === 'bootstrap' ? model.clientId : undefined
     return {
@@ -140,7 +138,7 @@ export async function prepareStacks(
       },
     }
   })
-  return {close: () => builder.close(), concurrency: builder.concurrency, jobs, stacksDir: join(outDir, 'stacks')}
+  return {close: () => builder.close(), concurrency: builder.concurrency, jobs, stacksDir: stacksFolder(outDir)}
 }
 
 /**

@@ -1,9 +1,9 @@
-import {stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {SeiketsuError, ExitCode, usageError} from '../errors.ts'
+import {SeiketsuError, ExitCode} from '../errors.ts'
 import {PLATFORM_STACK_ID} from '../naming.ts'
 import {bootstrapStackId} from '../stacks/model.ts'
+import {missingStacks, requireSynthesized, workspaceStack} from '../stacks/store.ts'
 import type {ClientManifest} from '../registry/manifest.ts'
 import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
 import type {FleetOptions} from './fleet.ts'
@@ -22,16 +22,6 @@ import {openTerraform, type SessionOptions, type TerraformSession, type Terrafor
 import {bootstrapState, type BootstrapOptions, type BootstrapResult} from './state-bootstrap.ts'
 import {migrateStackStates, type MigrationRun} from './state-migration.ts'
 
-/** Where synth writes a stack: cdktf.out/stacks/<id>/cdk.tf.json (a bootstrap stack: <client>/bootstrap). */
-export function stackLocation(
-  workspace: Workspace,
-  id: string,
-  kind: TerraformStack['kind'] = 'client',
-): TerraformStack {
-  const dir = join(workspacePaths(workspace.root).out, 'stacks', ...id.split('/'))
-  return {dir, file: join(dir, 'cdk.tf.json'), id, kind}
-}
-
 /**
  * The stacks of these clients in the order they apply (DESIGN.md): the platform stack first (when
  * asked), then each client account's bootstrap stack, then the client stacks. Clients are given
@@ -43,9 +33,9 @@ export function fleetStacks(
   options: {platform?: boolean} = {},
 ): TerraformStack[] {
   return [
-    ...(options.platform ? [stackLocation(workspace, PLATFORM_STACK_ID, 'platform')] : []),
-    ...clients.map((client) => stackLocation(workspace, bootstrapStackId(client.id), 'bootstrap')),
-    ...clients.map((client) => stackLocation(workspace, client.id)),
+    ...(options.platform ? [workspaceStack(workspace, PLATFORM_STACK_ID)] : []),
+    ...clients.map((client) => workspaceStack(workspace, bootstrapStackId(client.id))),
+    ...clients.map((client) => workspaceStack(workspace, client.id)),
   ]
 }
 
@@ -70,14 +60,7 @@ export async function synthesizedStacks(
 ): Promise<TerraformStack[]> {
   // A bootstrap stack is planned when it is there (stacks synthesized by an earlier seiketsu have none).
   const stacks = await existingStacks(fleetStacks(workspace, clients, options))
-  const missing: string[] = []
-  for (const stack of stacks) if (!(await isFile(stack.file))) missing.push(stack.id)
-  if (missing.length > 0)
-    throw usageError(`No synthesized stack for ${missing.join(', ')}`, {
-      code: 'NO_STACK',
-      details: {missing},
-      suggestions: [`seiketsu synth ${missing.join(' ')}`],
-    })
+  await requireSynthesized(stacks)
   return stacks
 }
 
@@ -357,16 +340,6 @@ export async function bootstrapPlatformState(
 }
 
 async function existingStacks(stacks: readonly TerraformStack[]): Promise<TerraformStack[]> {
-  const present = await Promise.all(
-    stacks.map(async (stack) => stack.kind !== 'bootstrap' || (await isFile(stack.file))),
-  )
-  return stacks.filter((_, index) => present[index])
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile()
-  } catch {
-    return false
-  }
+  const missing = new Set(await missingStacks(stacks.filter((stack) => stack.kind === 'bootstrap')))
+  return stacks.filter((stack) => !missing.has(stack))
 }

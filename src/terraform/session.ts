@@ -2,6 +2,7 @@ import {appendFile, mkdir} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {SECRET_VALUE_PATTERNS} from '../secret-patterns.ts'
+import type {StoredStack} from '../stacks/store.ts'
 import type {StateBackend} from '../workspace/config.ts'
 import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
 import {backendConfigArgs, configuredBackend} from './backends.ts'
@@ -15,16 +16,8 @@ import {TerraformProcesses, type TerraformOutcome} from './processes.ts'
 /** An address no stack has: `state rm -dry-run` of it takes the state lock and removes nothing. */
 const LOCK_PROBE_ADDRESS = 'terraform_data.seiketsu_lock_probe'
 
-/** One synthesized stack: what terraform runs in. */
-export interface TerraformStack {
-  /** The stack's id: a client id, `platform`, or a path-like id such as `acme/bootstrap`. */
-  id: string
-  kind: 'client' | 'bootstrap' | 'platform'
-  /** Absolute folder holding cdk.tf.json (terraform's working directory). */
-  dir: string
-  /** Absolute path of cdk.tf.json. */
-  file: string
-}
+/** One synthesized stack: terraform runs in its folder. */
+export type TerraformStack = StoredStack
 
 export interface SessionOptions {
   /** --terraform-bin */

@@ -3,7 +3,8 @@ import {join} from 'node:path'
 
 import {expect} from 'chai'
 
-import {auditStacks, auditWorkspace, clientContext, stackFile} from '../../src/audit/audit.ts'
+import {auditStacks, auditWorkspace, clientContext} from '../../src/audit/audit.ts'
+import {storedStack} from '../../src/stacks/store.ts'
 import {registryFleet} from '../../src/audit/fleet-members.ts'
 import {loadPathStacks} from '../../src/audit/inputs.ts'
 import {buildStack} from '../../src/audit/terraform.ts'
@@ -58,7 +59,7 @@ describe('fleet rules take the fleet from the registry', () => {
     harbor = registry.get('harbor-homes')
     // A fresh checkout after `seiketsu synth acme-realty`: harbor-homes' stack is not on disk.
     await synthesizeStacks(workspace, [acme], {includePlatform: false})
-    synthesized = await readFile(stackFile(workspacePaths(workspace.root).out, 'acme-realty'), 'utf8')
+    synthesized = await readFile(storedStack(workspacePaths(workspace.root).out, 'acme-realty').file, 'utf8')
   })
   after(() => removeDir(workspace.root))
 
@@ -88,7 +89,7 @@ describe('fleet rules take the fleet from the registry', () => {
       )
       expect(report.passed).to.equal(false)
     } finally {
-      await writeFile(stackFile(workspacePaths(workspace.root).out, 'acme-realty'), synthesized)
+      await writeFile(storedStack(workspacePaths(workspace.root).out, 'acme-realty').file, synthesized)
     }
   })
 
@@ -121,8 +122,8 @@ describe('fleet rules take the fleet from the registry', () => {
       const outDir = await makeTempDir()
       await synthesizeStacks(workspace, [harbor], {includePlatform: false, outDir})
       await synthesizeStacks(workspace, [extended], {includePlatform: false, outDir})
-      harborStack = await readFile(stackFile(outDir, 'harbor-homes'), 'utf8')
-      extendedStack = await readFile(stackFile(outDir, 'harbor-homes-app'), 'utf8')
+      harborStack = await readFile(storedStack(outDir, 'harbor-homes').file, 'utf8')
+      extendedStack = await readFile(storedStack(outDir, 'harbor-homes-app').file, 'utf8')
       expect(harborStack).to.include('"seiketsu-harbor-homes-app"')
       await removeDir(outDir)
     })
