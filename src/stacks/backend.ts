@@ -2,6 +2,12 @@ import {join, relative, sep} from 'node:path'
 
 import type {WorkspaceConfig} from '../workspace/config.ts'
 
+/**
+ * The oldest terraform the stacks declare (required_version) and the driver accepts: `use_lockfile`
+ * on the S3 backend (one lock object per state, no DynamoDB) arrived in 1.10.
+ */
+export const MINIMUM_TERRAFORM_VERSION = '1.10.0'
+
 /** Where a stack keeps its terraform state. Pure data; the stack turns it into a backend block. */
 export type StackBackend = {kind: 'local'; path: string} | {kind: 's3'; bucket: string; key: string; region: string}
 

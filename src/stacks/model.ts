@@ -21,9 +21,9 @@ import {
   type ClientManifest,
   type IntegrationName,
 } from '../registry/manifest.ts'
-import {MINIMUM_TERRAFORM_VERSION} from '../terraform/binary.ts'
 import type {Tier} from '../tiers/tiers.ts'
 import type {WorkspaceConfig} from '../workspace/config.ts'
+import {MINIMUM_TERRAFORM_VERSION} from './backend.ts'
 
 /**
  * The stack models: everything a stack needs, computed from the workspace settings, one client

@@ -3,10 +3,8 @@ import {access, stat} from 'node:fs/promises'
 import {basename, delimiter, isAbsolute, join, resolve} from 'node:path'
 
 import {ExitCode, SeiketsuError, usageError} from '../errors.ts'
+import {MINIMUM_TERRAFORM_VERSION} from '../stacks/backend.ts'
 import type {TerraformProcesses} from './processes.ts'
-
-/** `use_lockfile` on the S3 backend (one lock object per state, no DynamoDB) arrived in 1.10. */
-export const MINIMUM_TERRAFORM_VERSION = '1.10.0'
 
 export const TERRAFORM_BIN_ENV = 'SEIKETSU_TERRAFORM_BIN'
 
