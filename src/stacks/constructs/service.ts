@@ -1,6 +1,6 @@
 import {AppautoscalingPolicy} from '@cdktf/provider-aws/lib/appautoscaling-policy/index.js'
 import {AppautoscalingTarget} from '@cdktf/provider-aws/lib/appautoscaling-target/index.js'
-import {CloudwatchMetricAlarm} from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js'
+import type {CloudwatchMetricAlarm} from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js'
 import type {DbInstance} from '@cdktf/provider-aws/lib/db-instance/index.js'
 import {EcsCluster} from '@cdktf/provider-aws/lib/ecs-cluster/index.js'
 import {EcsService} from '@cdktf/provider-aws/lib/ecs-service/index.js'
@@ -24,6 +24,7 @@ import {PORTS, type ClientStackModel} from '../model.ts'
 import {serviceTrustPolicy, type PolicyStatement} from '../policy.ts'
 import {encryptedLogGroup} from './log-group.ts'
 import {roleWithPolicies} from './role.ts'
+import {serviceAlarms} from './service-alarms.ts'
 
 export interface ClientServiceDeps {
   key: KmsKey
@@ -238,147 +239,14 @@ export class ClientService extends Construct {
     this.scaleOut = stepPolicy('scaleOut', `${names.prefix}-scale-out`, scaling.scaleOutBy, 'lower')
     this.scaleIn = stepPolicy('scaleIn', `${names.prefix}-scale-in`, -scaling.scaleInBy, 'upper')
 
-    const serviceDimensions = {ClusterName: names.cluster, ServiceName: names.service}
-    const targetDimensions = {LoadBalancer: deps.loadBalancer.arnSuffix, TargetGroup: deps.targetGroup.arnSuffix}
-    const scaleOutActions = [this.scaleOut.arn, deps.alarmTopic.arn]
-    const alarm = (
-      alarmId: string,
-      props: {
-        name: string
-        description: string
-        namespace: string
-        metricName: string
-        dimensions: Record<string, string>
-        statistic: string
-        threshold: number
-        comparison: 'GreaterThanThreshold' | 'LessThanThreshold'
-        periods: number
-        actions: string[]
-      },
-    ) =>
-      new CloudwatchMetricAlarm(this, alarmId, {
-        actionsEnabled: true,
-        alarmActions: props.actions,
-        alarmDescription: props.description,
-        alarmName: props.name,
-        comparisonOperator: props.comparison,
-        dimensions: props.dimensions,
-        evaluationPeriods: props.periods,
-        metricName: props.metricName,
-        namespace: props.namespace,
-        period: 60,
-        statistic: props.statistic,
-        threshold: props.threshold,
-        treatMissingData: 'notBreaching',
-      })
-    this.alarms = [
-      this.allLowAlarm(model, serviceDimensions, targetDimensions),
-      alarm('cpuHigh', {
-        actions: scaleOutActions,
-        comparison: 'GreaterThanThreshold',
-        description: `Scale out: CPU above ${scaling.cpuHighPercent} %`,
-        dimensions: serviceDimensions,
-        metricName: 'CPUUtilization',
-        name: names.alarms.cpuHigh,
-        namespace: 'AWS/ECS',
-        periods: 3,
-        statistic: 'Average',
-        threshold: scaling.cpuHighPercent,
-      }),
-      alarm('memoryHigh', {
-        actions: scaleOutActions,
-        comparison: 'GreaterThanThreshold',
-        description: `Scale out: memory above ${scaling.memoryHighPercent} %`,
-        dimensions: serviceDimensions,
-        metricName: 'MemoryUtilization',
-        name: names.alarms.memoryHigh,
-        namespace: 'AWS/ECS',
-        periods: 3,
-        statistic: 'Average',
-        threshold: scaling.memoryHighPercent,
-      }),
-      alarm('responseTimeHigh', {
-        actions: scaleOutActions,
-        comparison: 'GreaterThanThreshold',
-        description: `Scale out: target response time above ${scaling.responseTimeHighSeconds * 1000} ms`,
-        dimensions: targetDimensions,
-        metricName: 'TargetResponseTime',
-        name: names.alarms.responseTimeHigh,
-        namespace: 'AWS/ApplicationELB',
-        periods: 3,
-        statistic: 'Average',
-        threshold: scaling.responseTimeHighSeconds,
-      }),
-      alarm('queueDepthHigh', {
-        actions: scaleOutActions,
-        comparison: 'GreaterThanThreshold',
-        description: `Scale out: more than ${scaling.queueDepthHigh} requests waiting in the work queue`,
-        dimensions: {QueueName: names.queue},
-        metricName: 'ApproximateNumberOfMessagesVisible',
-        name: names.alarms.queueDepthHigh,
-        namespace: 'AWS/SQS',
-        periods: 2,
-        statistic: 'Maximum',
-        threshold: scaling.queueDepthHigh,
-      }),
-      alarm('unhealthyTargets', {
-        actions: [deps.alarmTopic.arn],
-        comparison: 'GreaterThanThreshold',
-        description: 'Health checks failing on at least one task',
-        dimensions: targetDimensions,
-        metricName: 'UnHealthyHostCount',
-        name: names.alarms.unhealthyTargets,
-        namespace: 'AWS/ApplicationELB',
-        periods: 2,
-        statistic: 'Maximum',
-        threshold: 0,
-      }),
-    ]
-  }
-
-  /**
-   * The scale-in alarm: the highest of the four scale-out metrics, each as a share of its own mark,
-   * below scaleInLoadRatio for scaleInMinutes. One alarm over all of them, so the service scales in
-   * only when every metric is low (a metric without data, e.g. no traffic, counts as 0).
-   */
-  private allLowAlarm(
-    model: ClientStackModel,
-    serviceDimensions: Record<string, string>,
-    targetDimensions: Record<string, string>,
-  ): CloudwatchMetricAlarm {
-    const {names, scaling} = model
-    const metric = (
-      id: string,
-      namespace: string,
-      metricName: string,
-      stat: string,
-      dimensions: Record<string, string>,
-    ) => ({
-      id,
-      metric: {dimensions, metricName, namespace, period: 60, stat},
-      returnData: false,
-    })
-    return new CloudwatchMetricAlarm(this, 'allLow', {
-      actionsEnabled: true,
-      alarmActions: [this.scaleIn.arn],
-      alarmDescription: `Scale in: CPU, memory, response time and queue depth all below ${scaling.scaleInLoadRatio * 100} % of their scale-out marks for ${scaling.scaleInMinutes} minutes`,
-      alarmName: names.alarms.allLow,
-      comparisonOperator: 'LessThanThreshold',
-      evaluationPeriods: scaling.scaleInMinutes,
-      metricQuery: [
-        metric('cpu', 'AWS/ECS', 'CPUUtilization', 'Average', serviceDimensions),
-        metric('memory', 'AWS/ECS', 'MemoryUtilization', 'Average', serviceDimensions),
-        metric('latency', 'AWS/ApplicationELB', 'TargetResponseTime', 'Average', targetDimensions),
-        metric('queue', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'Maximum', {QueueName: names.queue}),
-        {
-          expression: `MAX([FILL(cpu, 0) / ${scaling.cpuHighPercent}, FILL(memory, 0) / ${scaling.memoryHighPercent}, FILL(latency, 0) / ${scaling.responseTimeHighSeconds}, FILL(queue, 0) / ${scaling.queueDepthHigh}])`,
-          id: 'load',
-          label: 'Highest scale-out metric as a share of its mark',
-          returnData: true,
-        },
-      ],
-      threshold: scaling.scaleInLoadRatio,
-      treatMissingData: 'notBreaching',
+    this.alarms = serviceAlarms(this, {
+      alarmTopic: deps.alarmTopic,
+      loadBalancer: deps.loadBalancer,
+      names,
+      scaleIn: this.scaleIn,
+      scaleOut: this.scaleOut,
+      scaling,
+      targetGroup: deps.targetGroup,
     })
   }
 }
