@@ -37,7 +37,7 @@ export interface ClientServiceDeps {
   securityGroup: SecurityGroup
   loadBalancer: Lb
   targetGroup: LbTargetGroup
-  /** The service registers with the target group only once the listener forwards to it. */
+  /** ECS refuses a target group that no listener forwards to: the service waits for this one. */
   listener: LbListener
   /** The role the app runs as (SeiketsuClientApp). */
   taskRole: IamRole
