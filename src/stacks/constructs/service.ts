@@ -1,39 +1,47 @@
-import {AppautoscalingPolicy} from '@cdktf/provider-aws/lib/appautoscaling-policy/index.js'
-import {AppautoscalingTarget} from '@cdktf/provider-aws/lib/appautoscaling-target/index.js'
-import {CloudwatchMetricAlarm} from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js'
+import type {CloudwatchLogGroup} from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js'
+import type {CloudwatchMetricAlarm} from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js'
 import type {DbInstance} from '@cdktf/provider-aws/lib/db-instance/index.js'
 import {EcsCluster} from '@cdktf/provider-aws/lib/ecs-cluster/index.js'
 import {EcsService} from '@cdktf/provider-aws/lib/ecs-service/index.js'
-import {EcsTaskDefinition} from '@cdktf/provider-aws/lib/ecs-task-definition/index.js'
+import type {EcsTaskDefinition} from '@cdktf/provider-aws/lib/ecs-task-definition/index.js'
 import type {ElasticacheReplicationGroup} from '@cdktf/provider-aws/lib/elasticache-replication-group/index.js'
-import type {CloudwatchLogGroup} from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js'
 import type {IamRole} from '@cdktf/provider-aws/lib/iam-role/index.js'
 import type {KmsKey} from '@cdktf/provider-aws/lib/kms-key/index.js'
 import type {LbListener} from '@cdktf/provider-aws/lib/lb-listener/index.js'
 import type {LbTargetGroup} from '@cdktf/provider-aws/lib/lb-target-group/index.js'
 import type {Lb} from '@cdktf/provider-aws/lib/lb/index.js'
-import type {SecretsmanagerSecret} from '@cdktf/provider-aws/lib/secretsmanager-secret/index.js'
 import type {SecurityGroup} from '@cdktf/provider-aws/lib/security-group/index.js'
 import type {SnsTopic} from '@cdktf/provider-aws/lib/sns-topic/index.js'
-import {SqsQueue} from '@cdktf/provider-aws/lib/sqs-queue/index.js'
 import type {Subnet} from '@cdktf/provider-aws/lib/subnet/index.js'
 import {Token} from 'cdktf'
 import {Construct} from 'constructs'
 
-import {PORTS, type ClientStackModel} from '../model.ts'
-import {serviceTrustPolicy, type PolicyStatement} from '../policy.ts'
+import {PORTS, type ClientNames, type ClientStackModel} from '../model.ts'
+import {appTaskDefinition, taskExecutionRole, type InjectedSecret} from './app-task.ts'
 import {encryptedLogGroup} from './log-group.ts'
-import {roleWithPolicies} from './role.ts'
+import {serviceAlarms} from './service-alarms.ts'
+import {serviceScaling, type ServiceScaling} from './service-scaling.ts'
+import {workQueue, type WorkQueue} from './work-queue.ts'
 
+/** The slice of the client's model the service reads. */
+export type ClientServiceModel = Pick<
+  ClientStackModel,
+  'account' | 'arns' | 'database' | 'id' | 'logRetentionDays' | 'names' | 'region' | 'scaling' | 'serviceGate' | 'task'
+>
+
+/** What the service uses from the rest of the client stack. */
 export interface ClientServiceDeps {
   key: KmsKey
+  /** Where the tasks run (no public IP). */
   privateSubnets: Subnet[]
   securityGroup: SecurityGroup
   loadBalancer: Lb
   targetGroup: LbTargetGroup
+  /** ECS refuses a target group that no listener forwards to: the service waits for this one. */
   listener: LbListener
+  /** The role the app runs as (SeiketsuClientApp). */
   taskRole: IamRole
-  integrationSecrets: {envName: string; secret: SecretsmanagerSecret}[]
+  integrationSecrets: InjectedSecret[]
   database: DbInstance
   replicas: DbInstance[]
   cache: ElasticacheReplicationGroup
@@ -52,335 +60,153 @@ export interface ClientServiceDeps {
  * The service runs no task that cannot start (model.serviceGate): its task counts wait on a bool
  * variable that seiketsu plan sets once the image is pinned by digest and every integration secret
  * holds a value. Until then the service exists with 0 tasks.
+ *
+ * Every resource is created in this construct's own scope (`app_<id>` addresses, `<client>/app/<id>`
+ * paths): the families below are functions, not child constructs, so splitting them out moved nothing.
  */
 export class ClientService extends Construct {
+  readonly queues: WorkQueue
   readonly cluster: EcsCluster
   readonly insightsLogGroup: CloudwatchLogGroup
+  readonly executionRole: IamRole
   readonly taskDefinition: EcsTaskDefinition
   readonly service: EcsService
-  readonly executionRole: IamRole
-  readonly queue: SqsQueue
-  readonly deadLetterQueue: SqsQueue
-  readonly scalingTarget: AppautoscalingTarget
-  readonly scaleOut: AppautoscalingPolicy
-  readonly scaleIn: AppautoscalingPolicy
+  readonly scaling: ServiceScaling
   readonly alarms: CloudwatchMetricAlarm[]
 
-  constructor(scope: Construct, id: string, model: ClientStackModel, deps: ClientServiceDeps) {
+  constructor(scope: Construct, id: string, model: ClientServiceModel, deps: ClientServiceDeps) {
     super(scope, id)
-    const {arns, names, scaling, task} = model
-    this.deadLetterQueue = new SqsQueue(this, 'deadLetterQueue', {
-      kmsDataKeyReusePeriodSeconds: 300,
-      kmsMasterKeyId: deps.key.arn,
-      messageRetentionSeconds: 1_209_600,
-      name: names.deadLetterQueue,
-    })
-    this.queue = new SqsQueue(this, 'queue', {
-      kmsDataKeyReusePeriodSeconds: 300,
-      kmsMasterKeyId: deps.key.arn,
-      name: names.queue,
-      redrivePolicy: JSON.stringify({deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: 5}),
-      visibilityTimeoutSeconds: 120,
-    })
-
-    // Container Insights would create this group itself, unencrypted and kept forever: create it first.
-    this.insightsLogGroup = encryptedLogGroup(this, 'insightsLogGroup', {
+    const {names, task} = model
+    this.queues = workQueue(this, {key: deps.key, names})
+    const cluster = serviceCluster(this, {
+      insightsLogGroup: names.logGroups.containerInsights,
       key: deps.key,
-      name: names.logGroups.containerInsights,
-      retentionDays: model.logRetentionDays,
-    })
-    this.cluster = new EcsCluster(this, 'cluster', {
-      dependsOn: [this.insightsLogGroup],
+      logRetentionDays: model.logRetentionDays,
       name: names.cluster,
-      setting: [{name: 'containerInsights', value: 'enabled'}],
     })
-    const logGroup = encryptedLogGroup(this, 'logGroup', {
+    this.cluster = cluster.cluster
+    this.insightsLogGroup = cluster.insightsLogGroup
+    this.executionRole = taskExecutionRole(this, {
+      accountId: model.account.id,
+      arns: model.arns,
+      clientId: model.id,
       key: deps.key,
-      name: names.logGroups.app,
-      retentionDays: model.logRetentionDays,
-    })
-    const secretStatements: PolicyStatement[] =
-      deps.integrationSecrets.length > 0
-        ? [
-            {
-              Action: 'secretsmanager:GetSecretValue',
-              Resource: deps.integrationSecrets.map(({secret}) => secret.arn),
-              Sid: 'InjectIntegrationSecrets',
-            },
-          ]
-        : []
-    this.executionRole = roleWithPolicies(this, 'executionRole', {
-      description: `Starts the tasks of client ${model.id}: pulls the image, writes logs, injects secrets`,
       name: names.roles.execution,
-      policies: {
-        'start-tasks': [
-          // GetAuthorizationToken has no resource-level permissions: AWS only accepts "*" here.
-          {Action: 'ecr:GetAuthorizationToken', Resource: '*', Sid: 'EcrLogin'},
-          {
-            Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
-            Resource: arns.imageRepository,
-            Sid: 'PullAppImage',
-          },
-          {
-            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-            Resource: `${arns.appLogGroup}:log-stream:*`,
-            Sid: 'WriteAppLogs',
-          },
-          ...secretStatements,
-          {Action: 'kms:Decrypt', Resource: deps.key.arn, Sid: 'DecryptSecrets'},
-        ],
+      secrets: deps.integrationSecrets,
+    })
+    this.taskDefinition = appTaskDefinition(this, {
+      clientId: model.id,
+      connections: {
+        cache: deps.cache,
+        cacheUser: deps.cacheUser,
+        dataBucket: deps.dataBucket,
+        database: deps.database,
+        databaseName: model.database.databaseName,
+        databaseUser: model.database.appUsername,
+        queue: this.queues.queue,
+        replicas: deps.replicas,
       },
-      trust: serviceTrustPolicy('ecs-tasks.amazonaws.com', model.account.id),
-    }).role
-
-    const environment = [
-      ['SEIKETSU_CLIENT_ID', model.id],
-      ['AWS_REGION', model.region],
-      ['PORT', String(PORTS.app)],
-      ['DATABASE_HOST', deps.database.address],
-      // Read replicas (comma-separated; empty on tiers without): same user, same IAM authentication. A
-      // literal join of references: a join() call would put quotes inside the container JSON.
-      ['DATABASE_READ_HOSTS', deps.replicas.map((replica) => replica.address).join(',')],
-      ['DATABASE_PORT', String(PORTS.postgres)],
-      ['DATABASE_NAME', model.database.databaseName],
-      ['DATABASE_USER', model.database.appUsername],
-      ['DATABASE_AUTH', 'iam'],
-      ['REDIS_HOST', deps.cache.primaryEndpointAddress],
-      ['REDIS_PORT', String(PORTS.redis)],
-      ['REDIS_TLS', 'true'],
-      ['REDIS_USER', deps.cacheUser],
-      ['REDIS_AUTH', 'iam'],
-      ['DATA_BUCKET', deps.dataBucket],
-      ['WORK_QUEUE_URL', this.queue.url],
-    ].map(([name, value]) => ({name, value}))
-    this.taskDefinition = new EcsTaskDefinition(this, 'taskDefinition', {
-      containerDefinitions: JSON.stringify([
-        {
-          environment,
-          essential: true,
-          image: task.image,
-          logConfiguration: {
-            logDriver: 'awslogs',
-            options: {
-              'awslogs-group': names.logGroups.app,
-              'awslogs-region': model.region,
-              'awslogs-stream-prefix': 'app',
-            },
-          },
-          // The root filesystem is read-only; scratch space is this task-local volume.
-          mountPoints: [{containerPath: '/tmp', readOnly: false, sourceVolume: 'scratch'}],
-          name: names.container,
-          portMappings: [{containerPort: PORTS.app, protocol: 'tcp'}],
-          privileged: false,
-          readonlyRootFilesystem: true,
-          secrets: deps.integrationSecrets.map(({envName, secret}) => ({name: envName, valueFrom: secret.arn})),
-        },
-      ]),
-      cpu: String(task.cpu),
-      dependsOn: [logGroup],
-      executionRoleArn: this.executionRole.arn,
-      family: names.taskFamily,
-      memory: String(task.memoryMib),
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      runtimePlatform: {cpuArchitecture: 'X86_64', operatingSystemFamily: 'LINUX'},
-      taskRoleArn: deps.taskRole.arn,
-      volume: [{name: 'scratch'}],
+      executionRole: this.executionRole,
+      key: deps.key,
+      logRetentionDays: model.logRetentionDays,
+      names: {container: names.container, logGroup: names.logGroups.app, taskFamily: names.taskFamily},
+      region: model.region,
+      secrets: deps.integrationSecrets,
+      task,
+      taskRole: deps.taskRole,
     })
     const gated = (tasks: number) => gatedTaskCount(model.serviceGate, tasks)
-    this.service = new EcsService(this, 'service', {
-      cluster: this.cluster.id,
-      dependsOn: [deps.listener],
-      deploymentCircuitBreaker: {enable: true, rollback: true},
+    this.service = fargateService(this, {
+      cluster: this.cluster,
       desiredCount: gated(task.minTasks),
-      enableEcsManagedTags: true,
-      healthCheckGracePeriodSeconds: 60,
-      launchType: 'FARGATE',
-      // Auto scaling owns the task count once the service exists.
-      lifecycle: {ignoreChanges: ['desired_count']},
-      loadBalancer: [{containerName: names.container, containerPort: PORTS.app, targetGroupArn: deps.targetGroup.arn}],
-      name: names.service,
-      networkConfiguration: {
-        assignPublicIp: false,
-        securityGroups: [deps.securityGroup.id],
-        subnets: deps.privateSubnets.map((subnet) => subnet.id),
-      },
-      platformVersion: 'LATEST',
-      propagateTags: 'SERVICE',
-      taskDefinition: this.taskDefinition.arn,
+      listener: deps.listener,
+      names,
+      privateSubnets: deps.privateSubnets,
+      securityGroup: deps.securityGroup,
+      targetGroup: deps.targetGroup,
+      taskDefinition: this.taskDefinition,
     })
-
-    this.scalingTarget = new AppautoscalingTarget(this, 'scalingTarget', {
-      maxCapacity: gated(task.maxTasks),
-      minCapacity: gated(task.minTasks),
-      resourceId: `service/${this.cluster.name}/${this.service.name}`,
-      scalableDimension: 'ecs:service:DesiredCount',
-      serviceNamespace: 'ecs',
+    this.scaling = serviceScaling(this, {
+      cluster: this.cluster,
+      maxTasks: gated(task.maxTasks),
+      minTasks: gated(task.minTasks),
+      namePrefix: names.prefix,
+      scaling: model.scaling,
+      service: this.service,
     })
-    const stepPolicy = (policyId: string, name: string, adjustment: number, bound: 'lower' | 'upper') =>
-      new AppautoscalingPolicy(this, policyId, {
-        name,
-        policyType: 'StepScaling',
-        resourceId: this.scalingTarget.resourceId,
-        scalableDimension: this.scalingTarget.scalableDimension,
-        serviceNamespace: this.scalingTarget.serviceNamespace,
-        stepScalingPolicyConfiguration: {
-          adjustmentType: 'ChangeInCapacity',
-          cooldown: scaling.cooldownSeconds,
-          metricAggregationType: 'Maximum',
-          stepAdjustment: [
-            bound === 'lower'
-              ? {metricIntervalLowerBound: '0', scalingAdjustment: adjustment}
-              : {metricIntervalUpperBound: '0', scalingAdjustment: adjustment},
-          ],
-        },
-      })
-    this.scaleOut = stepPolicy('scaleOut', `${names.prefix}-scale-out`, scaling.scaleOutBy, 'lower')
-    this.scaleIn = stepPolicy('scaleIn', `${names.prefix}-scale-in`, -scaling.scaleInBy, 'upper')
-
-    const serviceDimensions = {ClusterName: names.cluster, ServiceName: names.service}
-    const targetDimensions = {LoadBalancer: deps.loadBalancer.arnSuffix, TargetGroup: deps.targetGroup.arnSuffix}
-    const scaleOutActions = [this.scaleOut.arn, deps.alarmTopic.arn]
-    const alarm = (
-      alarmId: string,
-      props: {
-        name: string
-        description: string
-        namespace: string
-        metricName: string
-        dimensions: Record<string, string>
-        statistic: string
-        threshold: number
-        comparison: 'GreaterThanThreshold' | 'LessThanThreshold'
-        periods: number
-        actions: string[]
-      },
-    ) =>
-      new CloudwatchMetricAlarm(this, alarmId, {
-        actionsEnabled: true,
-        alarmActions: props.actions,
-        alarmDescription: props.description,
-        alarmName: props.name,
-        comparisonOperator: props.comparison,
-        dimensions: props.dimensions,
-        evaluationPeriods: props.periods,
-        metricName: props.metricName,
-        namespace: props.namespace,
-        period: 60,
-        statistic: props.statistic,
-        threshold: props.threshold,
-        treatMissingData: 'notBreaching',
-      })
-    this.alarms = [
-      this.allLowAlarm(model, serviceDimensions, targetDimensions),
-      alarm('cpuHigh', {
-        actions: scaleOutActions,
-        comparison: 'GreaterThanThreshold',
-        description: `Scale out: CPU above ${scaling.cpuHighPercent} %`,
-        dimensions: serviceDimensions,
-        metricName: 'CPUUtilization',
-        name: names.alarms.cpuHigh,
-        namespace: 'AWS/ECS',
-        periods: 3,
-        statistic: 'Average',
-        threshold: scaling.cpuHighPercent,
-      }),
-      alarm('memoryHigh', {
-        actions: scaleOutActions,
-        comparison: 'GreaterThanThreshold',
-        description: `Scale out: memory above ${scaling.memoryHighPercent} %`,
-        dimensions: serviceDimensions,
-        metricName: 'MemoryUtilization',
-        name: names.alarms.memoryHigh,
-        namespace: 'AWS/ECS',
-        periods: 3,
-        statistic: 'Average',
-        threshold: scaling.memoryHighPercent,
-      }),
-      alarm('responseTimeHigh', {
-        actions: scaleOutActions,
-        comparison: 'GreaterThanThreshold',
-        description: `Scale out: target response time above ${scaling.responseTimeHighSeconds * 1000} ms`,
-        dimensions: targetDimensions,
-        metricName: 'TargetResponseTime',
-        name: names.alarms.responseTimeHigh,
-        namespace: 'AWS/ApplicationELB',
-        periods: 3,
-        statistic: 'Average',
-        threshold: scaling.responseTimeHighSeconds,
-      }),
-      alarm('queueDepthHigh', {
-        actions: scaleOutActions,
-        comparison: 'GreaterThanThreshold',
-        description: `Scale out: more than ${scaling.queueDepthHigh} requests waiting in the work queue`,
-        dimensions: {QueueName: names.queue},
-        metricName: 'ApproximateNumberOfMessagesVisible',
-        name: names.alarms.queueDepthHigh,
-        namespace: 'AWS/SQS',
-        periods: 2,
-        statistic: 'Maximum',
-        threshold: scaling.queueDepthHigh,
-      }),
-      alarm('unhealthyTargets', {
-        actions: [deps.alarmTopic.arn],
-        comparison: 'GreaterThanThreshold',
-        description: 'Health checks failing on at least one task',
-        dimensions: targetDimensions,
-        metricName: 'UnHealthyHostCount',
-        name: names.alarms.unhealthyTargets,
-        namespace: 'AWS/ApplicationELB',
-        periods: 2,
-        statistic: 'Maximum',
-        threshold: 0,
-      }),
-    ]
-  }
-
-  /**
-   * The scale-in alarm: the highest of the four scale-out metrics, each as a share of its own mark,
-   * below scaleInLoadRatio for scaleInMinutes. One alarm over all of them, so the service scales in
-   * only when every metric is low (a metric without data, e.g. no traffic, counts as 0).
-   */
-  private allLowAlarm(
-    model: ClientStackModel,
-    serviceDimensions: Record<string, string>,
-    targetDimensions: Record<string, string>,
-  ): CloudwatchMetricAlarm {
-    const {names, scaling} = model
-    const metric = (
-      id: string,
-      namespace: string,
-      metricName: string,
-      stat: string,
-      dimensions: Record<string, string>,
-    ) => ({
-      id,
-      metric: {dimensions, metricName, namespace, period: 60, stat},
-      returnData: false,
-    })
-    return new CloudwatchMetricAlarm(this, 'allLow', {
-      actionsEnabled: true,
-      alarmActions: [this.scaleIn.arn],
-      alarmDescription: `Scale in: CPU, memory, response time and queue depth all below ${scaling.scaleInLoadRatio * 100} % of their scale-out marks for ${scaling.scaleInMinutes} minutes`,
-      alarmName: names.alarms.allLow,
-      comparisonOperator: 'LessThanThreshold',
-      evaluationPeriods: scaling.scaleInMinutes,
-      metricQuery: [
-        metric('cpu', 'AWS/ECS', 'CPUUtilization', 'Average', serviceDimensions),
-        metric('memory', 'AWS/ECS', 'MemoryUtilization', 'Average', serviceDimensions),
-        metric('latency', 'AWS/ApplicationELB', 'TargetResponseTime', 'Average', targetDimensions),
-        metric('queue', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'Maximum', {QueueName: names.queue}),
-        {
-          expression: `MAX([FILL(cpu, 0) / ${scaling.cpuHighPercent}, FILL(memory, 0) / ${scaling.memoryHighPercent}, FILL(latency, 0) / ${scaling.responseTimeHighSeconds}, FILL(queue, 0) / ${scaling.queueDepthHigh}])`,
-          id: 'load',
-          label: 'Highest scale-out metric as a share of its mark',
-          returnData: true,
-        },
-      ],
-      threshold: scaling.scaleInLoadRatio,
-      treatMissingData: 'notBreaching',
+    this.alarms = serviceAlarms(this, {
+      alarmTopic: deps.alarmTopic,
+      loadBalancer: deps.loadBalancer,
+      names,
+      scaleIn: this.scaling.scaleIn,
+      scaleOut: this.scaling.scaleOut,
+      scaling: model.scaling,
+      targetGroup: deps.targetGroup,
     })
   }
+}
+
+/**
+ * The client's ECS cluster, with Container Insights. Insights would create its log group itself,
+ * unencrypted and kept forever: it is created first, encrypted and with the tier's retention.
+ */
+function serviceCluster(
+  scope: Construct,
+  props: {name: string; insightsLogGroup: string; key: KmsKey; logRetentionDays: number},
+): {cluster: EcsCluster; insightsLogGroup: CloudwatchLogGroup} {
+  const insightsLogGroup = encryptedLogGroup(scope, 'insightsLogGroup', {
+    key: props.key,
+    name: props.insightsLogGroup,
+    retentionDays: props.logRetentionDays,
+  })
+  const cluster = new EcsCluster(scope, 'cluster', {
+    dependsOn: [insightsLogGroup],
+    name: props.name,
+    setting: [{name: 'containerInsights', value: 'enabled'}],
+  })
+  return {cluster, insightsLogGroup}
+}
+
+/**
+ * The ECS service behind the load balancer's target group: Fargate tasks in the private subnets,
+ * rolled back by the deployment circuit breaker when a deployment fails.
+ */
+function fargateService(
+  scope: Construct,
+  props: {
+    names: Pick<ClientNames, 'container' | 'service'>
+    cluster: EcsCluster
+    taskDefinition: EcsTaskDefinition
+    /** The task count the service starts with (gated). */
+    desiredCount: number
+    privateSubnets: Subnet[]
+    securityGroup: SecurityGroup
+    targetGroup: LbTargetGroup
+    listener: LbListener
+  },
+): EcsService {
+  const {names} = props
+  return new EcsService(scope, 'service', {
+    cluster: props.cluster.id,
+    dependsOn: [props.listener],
+    deploymentCircuitBreaker: {enable: true, rollback: true},
+    desiredCount: props.desiredCount,
+    enableEcsManagedTags: true,
+    healthCheckGracePeriodSeconds: 60,
+    launchType: 'FARGATE',
+    // Auto scaling owns the task count once the service exists.
+    lifecycle: {ignoreChanges: ['desired_count']},
+    loadBalancer: [{containerName: names.container, containerPort: PORTS.app, targetGroupArn: props.targetGroup.arn}],
+    name: names.service,
+    networkConfiguration: {
+      assignPublicIp: false,
+      securityGroups: [props.securityGroup.id],
+      subnets: props.privateSubnets.map((subnet) => subnet.id),
+    },
+    platformVersion: 'LATEST',
+    propagateTags: 'SERVICE',
+    taskDefinition: props.taskDefinition.arn,
+  })
 }
 
 /** The task count the service and its scaling target reach once the gate variable opens (`${var.x ? n : 0}`). */
