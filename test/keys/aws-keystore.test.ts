@@ -3,7 +3,7 @@ import {readdir} from 'node:fs/promises'
 import {expect} from 'chai'
 
 import {isSeiketsuError} from '../../src/errors.ts'
-import {AwsSession} from '../../src/keys/aws.ts'
+import {AwsSession} from '../../src/aws/session.ts'
 import {SecretsManagerKeyStore} from '../../src/keys/aws-keystore.ts'
 import {generateSigningKeys} from '../../src/keys/jwk.ts'
 import {applyJwtRotation, planJwtRotation} from '../../src/keys/key-set.ts'

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {AwsSession} from '../../src/keys/aws.ts'
+import {AwsSession} from '../../src/aws/session.ts'
 import {clientSecretReadiness, fleetSecretReadiness} from '../../src/keys/secret-readiness.ts'
 import {loadRegistry} from '../../src/registry/registry.ts'
 import type {Workspace} from '../../src/workspace/workspace.ts'
