@@ -11,9 +11,10 @@ import {ensureSigningKeys, loadSigningKeys, rotateSigningKeys} from '../../src/k
 import {issueClientToken, verifyClientToken} from '../../src/keys/tokens.ts'
 import {loadRegistry} from '../../src/registry/registry.ts'
 import {workspacePaths, type Workspace} from '../../src/workspace/workspace.ts'
-import {useFakeAwsEnvironment} from '../helpers/aws-env.ts'
-import {assumedAccessKey, FakeAws} from '../helpers/aws-fakes.ts'
-import {signedBy} from '../helpers/aws-loopback.ts'
+import {useFakeAwsEnvironment} from '../helpers/aws/env.ts'
+import {FakeAws} from '../helpers/aws/fake-aws.ts'
+import {signedBy} from '../helpers/aws/protocol.ts'
+import {assumedAccessKey} from '../helpers/aws/sts.ts'
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 
 const SECRET = 'seiketsu/acme/jwt-signing-keys'
