@@ -42,7 +42,7 @@ interface AwsService {
   requestHandler?: ClientConfig['requestHandler']
 }
 
-export const AWS_SERVICES = {
+const AWS_SERVICES = {
   costExplorer: {
     load: async () => (await import('@aws-sdk/client-cost-explorer')).CostExplorerClient,
     // ce.us-east-1.amazonaws.com for the aws partition.
@@ -59,7 +59,7 @@ export const AWS_SERVICES = {
 export type AwsServiceName = keyof typeof AWS_SERVICES
 export type AwsClient<S extends AwsServiceName> = InstanceType<Awaited<ReturnType<(typeof AWS_SERVICES)[S]['load']>>>
 
-export const DEFAULT_MAX_ATTEMPTS = 3
+const DEFAULT_MAX_ATTEMPTS = 3
 
 /**
  * A new client of `service` in `region`, signed with `credentials` or else with the

@@ -14,7 +14,7 @@ import {draftClient, makeWorkspace} from './workspace.ts'
  * Workspaces whose stacks are built-in `terraform_data` resources (no provider to download), driven
  * by seiketsu with the REAL terraform: exit codes, saved plans, locks, interrupts, backends and
  * state moves all as terraform really does them. S3 state goes to a loopback S3 (test/helpers/
- * s3-loopback.ts), set the way an operator would: seiketsu.yaml `state.endpoint` and `usePathStyle`.
+ * aws/s3.ts), set the way an operator would: seiketsu.yaml `state.endpoint` and `usePathStyle`.
  */
 
 export type Resources = Record<string, Record<string, unknown>>
