@@ -1,3 +1,5 @@
+import {createAwsClient, type AwsClient} from '../aws/clients.ts'
+import {awsError, awsErrorFacts} from '../aws/errors.ts'
 import {SeiketsuError, ExitCode, usageError} from '../errors.ts'
 import {decimal, isDecimalText, type Decimal} from './money.ts'
 
@@ -175,23 +177,14 @@ export async function fetchMonthlyCosts(
 }
 
 /**
- * A Cost Explorer client in the partition's one region, with bounded attempts and a counter of
- * billed requests. The counter runs once per HTTP attempt (inside the retry loop): an attempt that
- * got an answer from the service, error or not, is billed; one that never connected is not.
+ * A Cost Explorer client with a counter of billed requests. The counter runs once per HTTP attempt
+ * (inside the retry loop): an attempt that got an answer from the service, error or not, is
+ * billed; one that never connected is not.
  */
 export async function costExplorerClient(
   options: CostExplorerOptions,
-): Promise<{client: import('@aws-sdk/client-cost-explorer').CostExplorerClient; requests: () => number}> {
-  const {CostExplorerClient} = await import('@aws-sdk/client-cost-explorer')
-  const client = new CostExplorerClient({
-    // Cost Explorer has one endpoint per partition (ce.us-east-1.amazonaws.com for aws).
-    region: 'us-east-1',
-    maxAttempts: options.maxAttempts,
-    // A hung endpoint fails the command instead of hanging a CI job.
-    requestHandler: {connectionTimeout: 10_000, requestTimeout: 60_000},
-    ...(options.endpointUrl ? {endpoint: options.endpointUrl} : {}),
-    ...(options.profile ? {profile: options.profile} : {}),
-  })
+): Promise<{client: AwsClient<'costExplorer'>; requests: () => number}> {
+  const client = await createAwsClient('costExplorer', options)
   let requests = 0
   client.middlewareStack.add(
     (next) => async (args) => {
@@ -235,26 +228,18 @@ export function costExplorerError(
   permissions: readonly string[] = ['ce:GetCostAndUsage'],
 ): SeiketsuError {
   if (error instanceof SeiketsuError) return error
-  const caught = error as Error & {$metadata?: {httpStatusCode?: number}; code?: string}
-  const name = caught.name || 'Error'
-  const unreachable = ['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN'].includes(caught.code ?? '')
-  const message = unreachable
-    ? `Cost Explorer is unreachable${options.endpointUrl ? ` at ${options.endpointUrl}` : ''}: ${caught.message}`
-    : `Cost Explorer: ${name}: ${caught.message}`
+  const facts = awsErrorFacts(error)
+  const message = facts.unreachable
+    ? `Cost Explorer is unreachable${options.endpointUrl ? ` at ${options.endpointUrl}` : ''}: ${facts.message}`
+    : `Cost Explorer: ${facts.name}: ${facts.message}`
   const advice =
-    name === 'CredentialsProviderError' && options.profile
+    facts.name === 'CredentialsProviderError' && options.profile
       ? `Profile '${options.profile}' gave no credentials: check ~/.aws/config and ~/.aws/credentials (aws sso login --profile ${options.profile}).`
-      : name === 'AccessDeniedException'
+      : facts.name === 'AccessDeniedException'
         ? `The caller needs ${permissions.join(' and ')} in the management (payer) account.`
-        : ADVICE[name]
-  return new SeiketsuError(
-    `${message} (after ${requests} billed request${requests === 1 ? '' : 's'})`,
-    ExitCode.External,
-    {
-      cause: error,
-      code: 'AWS_ERROR',
-      details: {awsError: name, httpStatus: caught.$metadata?.httpStatusCode, requests},
-      suggestions: advice ? [advice] : [],
-    },
-  )
+        : ADVICE[facts.name]
+  return awsError(`${message} (after ${requests} billed request${requests === 1 ? '' : 's'})`, error, {
+    details: {awsError: facts.name, httpStatus: facts.status, requests},
+    suggestions: advice ? [advice] : [],
+  })
 }

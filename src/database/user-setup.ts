@@ -5,7 +5,7 @@ import type {ClientManifest} from '../registry/manifest.ts'
 import {SECRET_VALUE_PATTERNS} from '../secret-patterns.ts'
 import type {Workspace} from '../workspace/workspace.ts'
 import {recordKeyEvents, type KeyEvent} from '../keys/audit.ts'
-import {awsCall, noAccountError, type AwsCallContext} from '../keys/aws.ts'
+import {awsCall, noAccountError, type AwsCallContext} from '../aws/errors.ts'
 import {withAwsSession, type KeyOperationOptions} from '../keys/signing-keys.ts'
 
 /**
@@ -222,7 +222,7 @@ export async function runDatabaseUserSetup(
   const interval = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS
   const sdk = await import('@aws-sdk/client-ecs')
   return withAwsSession(workspace, options, 'db-setup', async (session) => {
-    const ecs = await session().ecs(client, setup.region)
+    const ecs = await session().client('ecs', client, setup.region)
     const context = (operation: string): AwsCallContext => ({
       client: client.id,
       operation,

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import type {AwsOptions} from './aws.ts'
+import type {AwsOptions} from '../aws/clients.ts'
 
 /** The AWS flags of every command that may talk to AWS (rotate-keys, secrets set, and token/keys with the aws keystore). */
 export const awsFlags = {

@@ -3,7 +3,8 @@ import {randomUUID} from 'node:crypto'
 import {ExitCode, SeiketsuError} from '../errors.ts'
 import {clientKeyAlias, jwtKeysSecretName} from '../naming.ts'
 import type {ClientManifest} from '../registry/manifest.ts'
-import {awsCall, awsErrorName, type AwsSession} from './aws.ts'
+import {awsCall, awsErrorName} from '../aws/errors.ts'
+import type {AwsSession} from '../aws/session.ts'
 import type {KeySet} from './key-set.ts'
 import {parseKeySet, type KeyStore} from './keystore.ts'
 
@@ -53,7 +54,7 @@ export class SecretsManagerKeyStore implements KeyStore {
 
   private async readCurrent(): Promise<CurrentVersion> {
     const sdk = await import('@aws-sdk/client-secrets-manager')
-    const secrets = await this.session.secretsManager(this.client)
+    const secrets = await this.session.client('secretsManager', this.client)
     try {
       const response = await awsCall(this.context('GetSecretValue'), () =>
         secrets.send(new sdk.GetSecretValueCommand({SecretId: this.secretName, VersionStage: 'AWSCURRENT'})),
@@ -78,7 +79,7 @@ export class SecretsManagerKeyStore implements KeyStore {
 
   private async create(set: KeySet): Promise<void> {
     const sdk = await import('@aws-sdk/client-secrets-manager')
-    const secrets = await this.session.secretsManager(this.client)
+    const secrets = await this.session.client('secretsManager', this.client)
     try {
       await awsCall(this.context('CreateSecret'), () =>
         secrets.send(
@@ -103,7 +104,7 @@ export class SecretsManagerKeyStore implements KeyStore {
 
   private async writeVersion(set: KeySet, fromVersionId: string | undefined): Promise<void> {
     const sdk = await import('@aws-sdk/client-secrets-manager')
-    const secrets = await this.session.secretsManager(this.client)
+    const secrets = await this.session.client('secretsManager', this.client)
     const put = await awsCall(this.context('PutSecretValue'), () =>
       secrets.send(
         new sdk.PutSecretValueCommand({

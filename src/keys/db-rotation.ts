@@ -1,7 +1,8 @@
 import type {ClientManifest} from '../registry/manifest.ts'
 import type {Workspace} from '../workspace/workspace.ts'
 import {recordKeyEvents} from './audit.ts'
-import {awsCall, type AwsSession} from './aws.ts'
+import {awsCall} from '../aws/errors.ts'
+import type {AwsSession} from '../aws/session.ts'
 
 /** Tags RDS puts on the master-password secrets it manages (ManageMasterUserPassword). */
 export const RDS_SECRET_TAGS = ['aws:rds:primaryDBInstanceArn', 'aws:rds:primaryDBClusterArn'] as const
@@ -38,7 +39,7 @@ export async function rotateDbMasterSecret(
   options: {dryRun?: boolean; now?: Date; command?: string} = {},
 ): Promise<DbRotationResult> {
   const sdk = await import('@aws-sdk/client-secrets-manager')
-  const secrets = await session.secretsManager(client)
+  const secrets = await session.client('secretsManager', client)
   const context = (operation: string) => ({
     client: client.id,
     operation,

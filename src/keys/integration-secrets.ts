@@ -11,7 +11,8 @@ import {
 } from '../registry/manifest.ts'
 import type {Workspace} from '../workspace/workspace.ts'
 import {recordKeyEvents} from './audit.ts'
-import {awsCall, noAccountError, type AwsSession} from './aws.ts'
+import {awsCall, noAccountError} from '../aws/errors.ts'
+import type {AwsSession} from '../aws/session.ts'
 import {clientSecretReadiness, secretIntegrationsOf, type ClientSecretReadiness} from './secret-readiness.ts'
 import {withAwsSession, type KeyOperationOptions} from './signing-keys.ts'
 
@@ -74,7 +75,7 @@ export async function putSecretValue(
 ): Promise<PutSecretResult> {
   const secretName = integrationSecretName(workspace.config.platform, client.id, integration)
   const sdk = await import('@aws-sdk/client-secrets-manager')
-  const secrets = await session.secretsManager(client)
+  const secrets = await session.client('secretsManager', client)
   // Without VersionStages, PutSecretValue makes the new version AWSCURRENT and the old one AWSPREVIOUS.
   const response = await awsCall(
     {client: client.id, operation: 'PutSecretValue', region: client.region, service: 'Secrets Manager'},
@@ -173,7 +174,7 @@ export async function describeSecretAge(
 ): Promise<{secretName: string; lastChangedDate?: string}> {
   const secretName = integrationSecretName(workspace.config.platform, client.id, integration)
   const sdk = await import('@aws-sdk/client-secrets-manager')
-  const secrets = await session.secretsManager(client)
+  const secrets = await session.client('secretsManager', client)
   const described = await awsCall(
     {client: client.id, operation: 'DescribeSecret', region: client.region, service: 'Secrets Manager'},
     () => secrets.send(new sdk.DescribeSecretCommand({SecretId: secretName})),

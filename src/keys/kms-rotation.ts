@@ -2,7 +2,8 @@ import {clientBackupKeyAlias, clientKeyAlias} from '../naming.ts'
 import type {ClientManifest} from '../registry/manifest.ts'
 import type {Workspace} from '../workspace/workspace.ts'
 import {recordKeyEvents, type KeyEvent} from './audit.ts'
-import {awsCall, type AwsSession} from './aws.ts'
+import {awsCall} from '../aws/errors.ts'
+import type {AwsSession} from '../aws/session.ts'
 
 /** What rotate-keys found and did for one KMS key. */
 export interface KmsKeyReport {
@@ -75,7 +76,7 @@ async function rotateOneKey(
   options: KmsRotationOptions,
 ): Promise<KmsKeyReport> {
   const sdk = await import('@aws-sdk/client-kms')
-  const kms = await session.kms(client, target.region)
+  const kms = await session.client('kms', client, target.region)
   const context = (operation: string) => ({client: client.id, operation, region: target.region, service: 'KMS'})
   const report: KmsKeyReport = {actions: [], alias: target.alias, region: target.region}
   const described = await awsCall(context('DescribeKey'), () =>

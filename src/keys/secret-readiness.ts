@@ -7,7 +7,8 @@ import {
   type IntegrationName,
 } from '../registry/manifest.ts'
 import type {Workspace} from '../workspace/workspace.ts'
-import {awsCall, awsErrorName, type AwsSession} from './aws.ts'
+import {awsCall, awsErrorName} from '../aws/errors.ts'
+import type {AwsSession} from '../aws/session.ts'
 import {withAwsSession, type KeyOperationOptions} from './signing-keys.ts'
 
 /**
@@ -81,7 +82,7 @@ export async function clientSecretReadiness(
     )
   if (integrations.length === 0) return summarize(client, [])
   const sdk = await import('@aws-sdk/client-secrets-manager')
-  const secrets = await session.secretsManager(client)
+  const secrets = await session.client('secretsManager', client)
   const entries = await Promise.all(
     integrations.map(async (integration): Promise<IntegrationSecretReadiness> => {
       const secretName = name(integration)

@@ -7,9 +7,10 @@
 import {parseArgs} from 'node:util'
 
 import {previousMonth} from '../../src/cost/cost-explorer.ts'
-import {FAKE_AWS_ENV, startJsonService} from '../helpers/aws-loopback.ts'
+import {getCostAndUsage, manyAccounts} from '../helpers/aws/cost-explorer.ts'
+import {FAKE_AWS_ENV} from '../helpers/aws/env.ts'
+import {startJsonService} from '../helpers/aws/protocol.ts'
 import {parseJson, runCli} from '../helpers/cli.ts'
-import {getCostAndUsage, manyAccounts} from '../helpers/cost-explorer.ts'
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 
 const {values} = parseArgs({

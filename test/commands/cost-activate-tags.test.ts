@@ -1,9 +1,10 @@
 import {expect} from 'chai'
 
 import type {CostActivateTagsResult} from '../../src/commands/cost/activate-tags.ts'
-import {FAKE_AWS_ENV, startJsonService, type LoopbackService} from '../helpers/aws-loopback.ts'
+import {FakeCostAllocationTags} from '../helpers/aws/cost-explorer.ts'
+import {FAKE_AWS_ENV} from '../helpers/aws/env.ts'
+import {startJsonService, type LoopbackService} from '../helpers/aws/protocol.ts'
 import {parseJson, runCli} from '../helpers/cli.ts'
-import {FakeCostAllocationTags} from '../helpers/cost-explorer.ts'
 
 const KEYS = ['seiketsu:client', 'seiketsu:tier', 'seiketsu:managed-by']
 

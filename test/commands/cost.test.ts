@@ -7,9 +7,10 @@ import type {CostEstimateResult} from '../../src/commands/cost/estimate.ts'
 import type {CostReportResult} from '../../src/commands/cost/report.ts'
 import {previousMonth} from '../../src/cost/cost-explorer.ts'
 import type {Workspace} from '../../src/workspace/workspace.ts'
-import {FAKE_AWS_ENV, startJsonService, type LoopbackService} from '../helpers/aws-loopback.ts'
+import {getCostAndUsage} from '../helpers/aws/cost-explorer.ts'
+import {FAKE_AWS_ENV} from '../helpers/aws/env.ts'
+import {startJsonService, type LoopbackService} from '../helpers/aws/protocol.ts'
 import {fixturesDir, makeTempDir, parseJson, repoRoot, runCli} from '../helpers/cli.ts'
-import {getCostAndUsage} from '../helpers/cost-explorer.ts'
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 
 async function placeStack(workspace: Workspace, id: string, fixture: string) {

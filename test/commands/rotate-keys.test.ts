@@ -5,8 +5,9 @@ import {expect} from 'chai'
 
 import {readTrail} from '../../src/registry/audit-trail.ts'
 import {workspacePaths, type Workspace} from '../../src/workspace/workspace.ts'
-import {FakeAws} from '../helpers/aws-fakes.ts'
-import {FAKE_AWS_ENV, signedBy} from '../helpers/aws-loopback.ts'
+import {FAKE_AWS_ENV} from '../helpers/aws/env.ts'
+import {FakeAws} from '../helpers/aws/fake-aws.ts'
+import {signedBy} from '../helpers/aws/protocol.ts'
 import {makeTempDir, parseJson, runCli} from '../helpers/cli.ts'
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 

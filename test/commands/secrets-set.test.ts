@@ -4,8 +4,8 @@ import {expect} from 'chai'
 
 import type {SecretsSetResult} from '../../src/commands/secrets/set.ts'
 import {workspacePaths, type Workspace} from '../../src/workspace/workspace.ts'
-import {FakeAws} from '../helpers/aws-fakes.ts'
-import {FAKE_AWS_ENV} from '../helpers/aws-loopback.ts'
+import {FAKE_AWS_ENV} from '../helpers/aws/env.ts'
+import {FakeAws} from '../helpers/aws/fake-aws.ts'
 import {parseJson, runCli} from '../helpers/cli.ts'
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 

@@ -3,8 +3,8 @@ import {readdir} from 'node:fs/promises'
 import {expect} from 'chai'
 
 import {workspacePaths, type Workspace} from '../../src/workspace/workspace.ts'
-import {FakeAws} from '../helpers/aws-fakes.ts'
-import {FAKE_AWS_ENV} from '../helpers/aws-loopback.ts'
+import {FAKE_AWS_ENV} from '../helpers/aws/env.ts'
+import {FakeAws} from '../helpers/aws/fake-aws.ts'
 import {KEYS, runInTerminal} from '../helpers/pty.ts'
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 

@@ -6,9 +6,9 @@ import {
   UPDATE_BATCH_LIMIT,
 } from '../../src/cost/cost-allocation-tags.ts'
 import {SeiketsuError} from '../../src/errors.ts'
-import {useFakeAwsEnvironment} from '../helpers/aws-env.ts'
-import {startJsonService, type LoopbackService} from '../helpers/aws-loopback.ts'
-import {FakeCostAllocationTags} from '../helpers/cost-explorer.ts'
+import {FakeCostAllocationTags} from '../helpers/aws/cost-explorer.ts'
+import {useFakeAwsEnvironment} from '../helpers/aws/env.ts'
+import {startJsonService, type LoopbackService} from '../helpers/aws/protocol.ts'
 
 describe('activateCostAllocationTags against a loopback Cost Explorer', () => {
   let billing: FakeCostAllocationTags

@@ -6,8 +6,9 @@ import {expect} from 'chai'
 import {monthPeriod} from '../../src/cost/cost-explorer.ts'
 import {monthlyCostReport, type MonthlyReportOptions} from '../../src/cost/monthly-report.ts'
 import {workspacePaths, type Workspace} from '../../src/workspace/workspace.ts'
-import {FAKE_AWS_ENV, startJsonService, type LoopbackService} from '../helpers/aws-loopback.ts'
-import {getCostAndUsage, type CostExplorerScript} from '../helpers/cost-explorer.ts'
+import {getCostAndUsage, type CostExplorerScript} from '../helpers/aws/cost-explorer.ts'
+import {FAKE_AWS_ENV} from '../helpers/aws/env.ts'
+import {startJsonService, type LoopbackService} from '../helpers/aws/protocol.ts'
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 
 const AUGUST = {

@@ -4,8 +4,9 @@ import {join} from 'node:path'
 import {stackBackend, type StackBackend} from '../../src/stacks/backend.ts'
 import {loadWorkspace, workspacePaths, type Workspace} from '../../src/workspace/workspace.ts'
 import {makeTempDir, runCli, type CliResult} from './cli.ts'
-import {realTerraformPath, startAwsStub, type AwsStub} from './real-terraform.ts'
-import type {S3Loopback} from './s3-loopback.ts'
+import {startAwsStub, type AwsStub} from './aws/provider-stub.ts'
+import type {S3Loopback} from './aws/s3.ts'
+import {realTerraformPath} from './real-terraform.ts'
 import {startCli, type StartedCli} from './terraform.ts'
 import {draftClient, makeWorkspace} from './workspace.ts'
 
@@ -13,7 +14,7 @@ import {draftClient, makeWorkspace} from './workspace.ts'
  * Workspaces whose stacks are built-in `terraform_data` resources (no provider to download), driven
  * by seiketsu with the REAL terraform: exit codes, saved plans, locks, interrupts, backends and
  * state moves all as terraform really does them. S3 state goes to a loopback S3 (test/helpers/
- * s3-loopback.ts), set the way an operator would: seiketsu.yaml `state.endpoint` and `usePathStyle`.
+ * aws/s3.ts), set the way an operator would: seiketsu.yaml `state.endpoint` and `usePathStyle`.
  */
 
 export type Resources = Record<string, Record<string, unknown>>

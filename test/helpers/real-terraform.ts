@@ -3,17 +3,11 @@ import {existsSync, readdirSync, statSync} from 'node:fs'
 import {mkdir, writeFile} from 'node:fs/promises'
 import {delimiter, join} from 'node:path'
 
-import {assumedAccessKey} from './aws-fakes.ts'
-import {awsQueryError, signedBy, startAwsLoopback, type AwsCall, type LoopbackService} from './aws-loopback.ts'
-
 /**
  * The real terraform and the real hashicorp/aws provider, as these machines have them: terraform on
  * the PATH, the provider in a filesystem mirror. Tests that need them fail (never skip) when they
  * are missing, naming what is missing and how to point the tests at it.
  */
-
-export const MANAGEMENT_ACCOUNT = '111111111111'
-export const ORGANIZATION_ID = 'o-seiketsu01'
 
 /** The terraform binary on the PATH; throws (the test fails) when there is none. */
 export function realTerraformPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -94,163 +88,6 @@ export async function writeMirrorCliConfig(dir: string, mirror = providerMirror(
     `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n  }\n}\n`,
   )
   return file
-}
-
-/** The access key a loopback AssumeRole hands out for a role in `accountId`. */
-export function assumedKeyFor(accountId: string): string {
-  // The key FakeAws's services (Secrets Manager, ECS…) take for that account: both can serve one run.
-  return assumedAccessKey(accountId)
-}
-
-export interface AwsStub extends LoopbackService {
-  /** AssumeRole calls, in order: the role ARN and the key that signed the call. */
-  assumed: {roleArn: string; signer?: string}[]
-  /** Service principals with trusted access in the organization (ListAWSServiceAccessForOrganization). */
-  trustedServices: string[]
-}
-
-/**
- * A loopback STS and Organizations for the real provider: AssumeRole hands out a key that names the
- * role's account, GetCallerIdentity answers with the account of the key that signed the call (the
- * management account for the base credentials), and Organizations describes one organization. With
- * that, the provider configures itself (assume_role, allowed_account_ids) and plans offline.
- */
-export async function startAwsStub(
-  options: {trustedServices?: string[]; zones?: {id: string; name: string}[]} = {},
-): Promise<AwsStub> {
-  const assumed: AwsStub['assumed'] = []
-  const trustedServices = [...(options.trustedServices ?? ['cloudtrail.amazonaws.com'])]
-  const accountOf = (call: AwsCall) =>
-    /^ASIA(\d{12})FAKE$/.exec(signedBy(call)?.accessKeyId ?? '')?.[1] ?? MANAGEMENT_ACCOUNT
-  const organization = {
-    Arn: `arn:aws:organizations::${MANAGEMENT_ACCOUNT}:organization/${ORGANIZATION_ID}`,
-    AvailablePolicyTypes: [],
-    FeatureSet: 'ALL',
-    Id: ORGANIZATION_ID,
-    MasterAccountArn: `arn:aws:organizations::${MANAGEMENT_ACCOUNT}:account/${ORGANIZATION_ID}/${MANAGEMENT_ACCOUNT}`,
-    MasterAccountEmail: 'aws-root@seiketsu.example',
-    MasterAccountId: MANAGEMENT_ACCOUNT,
-  }
-  const stsXml = (operation: string, result: string) =>
-    `<${operation}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><${operation}Result>${result}</${operation}Result><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata></${operation}Response>`
-  const zones = (options.zones ?? []).map((zone) => ({...zone, name: zone.name.replace(/\.?$/, '.')}))
-  const route53 = (operation: string, body: string) =>
-    `<?xml version="1.0" encoding="UTF-8"?><${operation}Response xmlns="https://route53.amazonaws.com/doc/2013-04-01/">${body}</${operation}Response>`
-  const zoneXml = (zone: {id: string; name: string}) =>
-    `<HostedZone><Id>/hostedzone/${zone.id}</Id><Name>${zone.name}</Name><CallerReference>stub</CallerReference><Config><PrivateZone>false</PrivateZone></Config><ResourceRecordSetCount>2</ResourceRecordSetCount></HostedZone>`
-  const service = await startAwsLoopback({
-    rest: [
-      {
-        handle: () => ({
-          xml: route53(
-            'ListHostedZones',
-            `<HostedZones>${zones.map(zoneXml).join('')}</HostedZones><IsTruncated>false</IsTruncated><MaxItems>100</MaxItems><Marker></Marker>`,
-          ),
-        }),
-        method: 'GET',
-        operation: 'ListHostedZones',
-        path: /^\/2013-04-01\/hostedzone$/,
-      },
-      {
-        handle: (url) => {
-          const zone = zones.find((candidate) => url.pathname.endsWith(`/${candidate.id}`))
-          if (!zone)
-            return {
-              status: 404,
-              xml: `<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>NoSuchHostedZone</Code><Message>No hosted zone found</Message></Error><RequestId>stub</RequestId></ErrorResponse>`,
-            }
-          return {
-            xml: route53(
-              'GetHostedZone',
-              `${zoneXml(zone)}<DelegationSet><NameServers><NameServer>ns-1.awsdns-01.org</NameServer><NameServer>ns-2.awsdns-02.net</NameServer></NameServers></DelegationSet>`,
-            ),
-          }
-        },
-        method: 'GET',
-        operation: 'GetHostedZone',
-        path: /^\/2013-04-01\/hostedzone\/[^/]+$/,
-      },
-      {
-        handle: (url) => {
-          const id = url.pathname.split('/').pop()
-          return {
-            xml: route53(
-              'ListTagsForResource',
-              `<ResourceTagSet><ResourceType>hostedzone</ResourceType><ResourceId>${id}</ResourceId><Tags></Tags></ResourceTagSet>`,
-            ),
-          }
-        },
-        method: 'GET',
-        operation: 'ListTagsForResource',
-        path: /^\/2013-04-01\/tags\/hostedzone\/[^/]+$/,
-      },
-    ],
-    json: {
-      AWSOrganizationsV20161128: {
-        DescribeOrganization: () => ({body: {Organization: organization}}),
-        ListAWSServiceAccessForOrganization: () => ({
-          body: {
-            EnabledServicePrincipals: trustedServices.map((ServicePrincipal) => ({
-              DateEnabled: 1_700_000_000,
-              ServicePrincipal,
-            })),
-          },
-        }),
-        ListAccounts: () => ({
-          body: {
-            Accounts: [
-              {
-                Arn: organization.MasterAccountArn,
-                Email: organization.MasterAccountEmail,
-                Id: MANAGEMENT_ACCOUNT,
-                JoinedMethod: 'INVITED',
-                JoinedTimestamp: 1_700_000_000,
-                Name: 'management',
-                Status: 'ACTIVE',
-              },
-            ],
-          },
-        }),
-        ListRoots: () => ({
-          body: {
-            Roots: [
-              {
-                Arn: `arn:aws:organizations::${MANAGEMENT_ACCOUNT}:root/${ORGANIZATION_ID}/r-seik`,
-                Id: 'r-seik',
-                Name: 'Root',
-                PolicyTypes: [],
-              },
-            ],
-          },
-        }),
-      },
-    },
-    query: {
-      AssumeRole: (params, call) => {
-        const roleArn = params.get('RoleArn') ?? ''
-        const match = /^arn:aws:iam::(\d{12}):role\/(.+)$/.exec(roleArn)
-        if (!match) return awsQueryError('ValidationError', `invalid RoleArn ${roleArn}`)
-        assumed.push({roleArn, signer: signedBy(call)?.accessKeyId})
-        const session = params.get('RoleSessionName') ?? 'session'
-        return {
-          xml: stsXml(
-            'AssumeRole',
-            `<Credentials><AccessKeyId>${assumedKeyFor(match[1]!)}</AccessKeyId><SecretAccessKey>stub-secret</SecretAccessKey><SessionToken>stub-session</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROASTUB:${session}</AssumedRoleId><Arn>arn:aws:sts::${match[1]}:assumed-role/${match[2]}/${session}</Arn></AssumedRoleUser>`,
-          ),
-        }
-      },
-      GetCallerIdentity: (_params, call) => {
-        const account = accountOf(call)
-        return {
-          xml: stsXml(
-            'GetCallerIdentity',
-            `<Arn>arn:aws:sts::${account}:assumed-role/stub/stub</Arn><UserId>AROASTUB:stub</UserId><Account>${account}</Account>`,
-          ),
-        }
-      },
-    },
-  })
-  return {...service, assumed, trustedServices}
 }
 
 /**

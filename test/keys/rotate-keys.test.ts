@@ -4,9 +4,9 @@ import {rotateKeys, rotationFailure, secretValueKey, type RotateKeysRequest} fro
 import {readTrail} from '../../src/registry/audit-trail.ts'
 import {loadRegistry} from '../../src/registry/registry.ts'
 import {workspacePaths, type Workspace} from '../../src/workspace/workspace.ts'
-import {useFakeAwsEnvironment} from '../helpers/aws-env.ts'
-import {FakeAws} from '../helpers/aws-fakes.ts'
-import {awsJsonError, awsQueryError, signedBy} from '../helpers/aws-loopback.ts'
+import {useFakeAwsEnvironment} from '../helpers/aws/env.ts'
+import {FakeAws} from '../helpers/aws/fake-aws.ts'
+import {awsJsonError, awsQueryError, signedBy} from '../helpers/aws/protocol.ts'
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 
 const ACME = '222222222222'

@@ -1,12 +1,12 @@
 import {expect} from 'chai'
 
-import {AwsSession} from '../../src/keys/aws.ts'
+import {AwsSession} from '../../src/aws/session.ts'
 import {clientSecretReadiness, fleetSecretReadiness} from '../../src/keys/secret-readiness.ts'
 import {loadRegistry} from '../../src/registry/registry.ts'
 import type {Workspace} from '../../src/workspace/workspace.ts'
-import {useFakeAwsEnvironment} from '../helpers/aws-env.ts'
-import {FakeAws} from '../helpers/aws-fakes.ts'
-import {signedBy} from '../helpers/aws-loopback.ts'
+import {useFakeAwsEnvironment} from '../helpers/aws/env.ts'
+import {FakeAws} from '../helpers/aws/fake-aws.ts'
+import {signedBy} from '../helpers/aws/protocol.ts'
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 
 const ACME = '222222222222'

@@ -7,16 +7,10 @@ import type {PlanResult} from '../../src/commands/plan.ts'
 import {summarizePlan, type PlanSummary} from '../../src/terraform/plan-summary.ts'
 import type {TerraformStack} from '../../src/terraform/session.ts'
 import {workspacePaths, type Workspace} from '../../src/workspace/workspace.ts'
-import {FakeAws} from '../helpers/aws-fakes.ts'
+import {FakeAws} from '../helpers/aws/fake-aws.ts'
+import {startAwsStub, type AwsStub} from '../helpers/aws/provider-stub.ts'
 import {makeTempDir, parseJson, removeDir, runCli} from '../helpers/cli.ts'
-import {
-  appliedStateOf,
-  realTerraformEnv,
-  runTerraform,
-  startAwsStub,
-  writeMirrorCliConfig,
-  type AwsStub,
-} from '../helpers/real-terraform.ts'
+import {appliedStateOf, realTerraformEnv, runTerraform, writeMirrorCliConfig} from '../helpers/real-terraform.ts'
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 import {DEPLOYABLE_SETTINGS} from './fleet.ts'
 

@@ -15,8 +15,8 @@ import {
   waitUntil,
   type RealFleet,
 } from '../helpers/real-fleet.ts'
+import {startS3Loopback, type S3Loopback} from '../helpers/aws/s3.ts'
 import {realTerraformPath, runTerraform} from '../helpers/real-terraform.ts'
-import {startS3Loopback, type S3Loopback} from '../helpers/s3-loopback.ts'
 
 const count = (text: string, what: string) => text.split(what).length - 1
 

@@ -16,7 +16,7 @@ import {
   waitUntil,
   type RealFleet,
 } from '../helpers/real-fleet.ts'
-import {startS3Loopback, type S3Loopback} from '../helpers/s3-loopback.ts'
+import {startS3Loopback, type S3Loopback} from '../helpers/aws/s3.ts'
 
 const byId = <T extends {id: string}>(clients: T[]) => Object.fromEntries(clients.map((client) => [client.id, client]))
 const stateIn = (loopback: S3Loopback, bucket: string, key: string) => {

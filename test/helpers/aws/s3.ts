@@ -1,6 +1,7 @@
 import {createHash, randomUUID} from 'node:crypto'
-import {createServer, type IncomingHttpHeaders, type IncomingMessage, type Server} from 'node:http'
-import type {AddressInfo} from 'node:net'
+import {createServer, type IncomingHttpHeaders, type Server} from 'node:http'
+
+import {closeServer, listen, readBody} from './protocol.ts'
 
 /**
  * A loopback S3 that speaks S3's REST protocol (path-style addressing) well enough for the real
@@ -62,20 +63,11 @@ function escapeXml(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')
 }
 
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => resolve(Buffer.concat(chunks)))
-    request.on('error', reject)
-  })
-}
-
 /**
  * The payload of an `aws-chunked` body: `<hex size>[;chunk-signature=…]\r\n<data>\r\n` repeated,
  * then a zero-size chunk and optional trailers (`x-amz-checksum-crc32:…`).
  */
-export function decodeAwsChunked(body: Buffer): Buffer {
+function decodeAwsChunked(body: Buffer): Buffer {
   const parts: Buffer[] = []
   let offset = 0
   for (;;) {
@@ -341,11 +333,7 @@ export async function startS3Loopback(): Promise<S3Loopback> {
   }
   const loopback: S3Loopback = {
     calls,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    close: () => closeServer(server),
     createBucket(name, options = {}) {
       buckets.set(name, {objects: new Map(), versioning: options.versioning ? 'Enabled' : undefined})
     },
@@ -361,12 +349,6 @@ export async function startS3Loopback(): Promise<S3Loopback> {
     url: '',
     versions: (name, objectKey) => [...(bucketOrThrow(name).objects.get(objectKey) ?? [])],
   }
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  loopback.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  loopback.url = await listen(server)
   return loopback
-}
-
-/** Calls that answered with this status (e.g. 412 for lock conflicts). */
-export function callsWithStatus(calls: readonly S3Call[], status: number): S3Call[] {
-  return calls.filter((call) => call.status === status)
 }

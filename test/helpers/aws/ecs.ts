@@ -1,10 +1,11 @@
 import {randomBytes, randomUUID} from 'node:crypto'
 
-import {awsJsonError, type AwsCall, type AwsReply, type JsonHandler} from './aws-loopback.ts'
+import {awsJsonError, epochSeconds, type AwsReply, type JsonHandler} from './protocol.ts'
+import {callerScope} from './sts.ts'
 
 /**
- * A stateful stand-in of Amazon ECS for RunTask and DescribeTasks (JSON 1.1, `X-Amz-Target:
- * AmazonEC2ContainerServiceV20141113.<Op>`), per account and region like the other fakes.
+ * ECS for RunTask and DescribeTasks (JSON 1.1, `X-Amz-Target:
+ * AmazonEC2ContainerServiceV20141113.<Op>`), stateful, per account and region like the other fakes.
  * A task moves one step along its lifecycle on each DescribeTasks call that sees it:
  * PROVISIONING (RunTask's answer) → PENDING → RUNNING → STOPPED, and ends the way its task
  * definition's `outcome` says: the container exits with a code, the task fails to start with a
@@ -15,6 +16,8 @@ import {awsJsonError, type AwsCall, type AwsReply, type JsonHandler} from './aws
  * task with a `failures` entry (reason MISSING); `runFailures` makes RunTask answer with `failures`
  * (no task), as it does when it cannot place one.
  */
+
+export const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113'
 
 export type FakeTaskOutcome = {exitCode: number; reason?: string} | {failToStart: string} | {neverStops: true}
 
@@ -47,10 +50,6 @@ export interface FakeEcsTask {
   unseen: number
   containerArns: string[]
 }
-
-type Scope = (call: AwsCall) => {accountId: string; region: string} | AwsReply
-
-const epoch = (date: Date | undefined) => (date ? date.getTime() / 1000 : undefined)
 
 export class FakeEcs {
   readonly clusters: {accountId: string; region: string; name: string; arn: string}[] = []
@@ -98,10 +97,10 @@ export class FakeEcs {
     this.subnets.set(accountId, known)
   }
 
-  handlers(scope: Scope): Record<string, JsonHandler> {
+  handlers(): Record<string, JsonHandler> {
     return {
-      DescribeTasks: (body, call) => this.describeTasks(body, scope(call)),
-      RunTask: (body, call) => this.runTask(body, scope(call)),
+      DescribeTasks: (body, call) => this.describeTasks(body, callerScope(call)),
+      RunTask: (body, call) => this.runTask(body, callerScope(call)),
     }
   }
 
@@ -260,17 +259,17 @@ export class FakeEcs {
       ],
       clusterArn: task.clusterArn,
       containers,
-      createdAt: epoch(task.createdAt),
+      createdAt: epochSeconds(task.createdAt),
       desiredStatus: stopped ? 'STOPPED' : 'RUNNING',
       group: `family:${task.definition.family}`,
       lastStatus: task.lastStatus,
       launchType: request.launchType,
-      startedAt: epoch(task.startedAt),
+      startedAt: epochSeconds(task.startedAt),
       startedBy: request.startedBy,
       ...(stopped
         ? {
             stopCode: failedToStart ? 'TaskFailedToStart' : 'EssentialContainerExited',
-            stoppedAt: epoch(task.stoppedAt),
+            stoppedAt: epochSeconds(task.stoppedAt),
             stoppedReason: failedToStart ? outcome.failToStart : 'Essential container in task exited',
           }
         : {}),

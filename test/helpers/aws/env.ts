@@ -1,4 +1,10 @@
-import {FAKE_AWS_ENV} from '../helpers/aws-loopback.ts'
+/** Credentials the SDK accepts without touching a real account or the instance metadata service. */
+export const FAKE_AWS_ENV: NodeJS.ProcessEnv = {
+  AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_REGION: 'us-east-1',
+  AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+}
 
 /**
  * Management-side credentials for in-process SDK clients (the standard chain reads them from the

@@ -1,4 +1,4 @@
-import {awsJsonError, type AwsReply, type JsonHandler} from './aws-loopback.ts'
+import {awsJsonError, type AwsReply, type JsonHandler} from './protocol.ts'
 
 /**
  * Cost Explorer's GetCostAndUsage for the JSON 1.1 loopback server (startJsonService): a month of

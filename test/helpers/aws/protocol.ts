@@ -1,13 +1,14 @@
-import {createServer, type IncomingHttpHeaders, type Server, type ServerResponse} from 'node:http'
+import {createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
 /**
- * Loopback stand-ins for AWS services that the real AWS SDK clients talk to through an endpoint
- * override. They speak the services' wire protocols: JSON 1.0/1.1 (`X-Amz-Target`, used by KMS,
- * Secrets Manager, Cost Explorer) and query/XML (STS, RDS). Every call is recorded.
+ * The wire protocols the loopback stand-ins of AWS services speak to the real AWS SDK clients and
+ * the real terraform provider (through an endpoint override): JSON 1.0/1.1 (`X-Amz-Target`: KMS,
+ * Secrets Manager, ECS, Cost Explorer, Organizations), query/XML (STS) and REST-XML (Route 53),
+ * their error bodies, and a server on 127.0.0.1 at a free port. Every call is recorded.
  */
 export interface AwsCall {
-  /** The JSON target prefix (`TrentService`, `secretsmanager`) or `query`; set by startAwsLoopback. */
+  /** The JSON target prefix (`TrentService`, `secretsmanager`), `query` or `rest`; set by startAwsLoopback. */
   service?: string
   operation: string
   body: Record<string, unknown>
@@ -20,18 +21,20 @@ export interface AwsReply {
   headers?: Record<string, string>
 }
 
+export interface XmlReply {
+  status?: number
+  xml: string
+}
+
 export type JsonHandler = (body: Record<string, unknown>, call: AwsCall) => AwsReply | Promise<AwsReply>
-export type QueryHandler = (
-  params: URLSearchParams,
-  call: AwsCall,
-) => {status?: number; xml: string} | Promise<{status?: number; xml: string}>
+export type QueryHandler = (params: URLSearchParams, call: AwsCall) => XmlReply | Promise<XmlReply>
 
 /** A REST-XML operation (Route 53): its method, a path pattern, and the XML it answers. */
 export interface RestHandler {
   operation: string
   method: string
   path: RegExp
-  handle(url: URL, call: AwsCall): {status?: number; xml: string} | Promise<{status?: number; xml: string}>
+  handle(url: URL, call: AwsCall): XmlReply | Promise<XmlReply>
 }
 
 export interface LoopbackService {
@@ -45,32 +48,47 @@ export function awsJsonError(type: string, message: string, status = 400): AwsRe
   return {body: {__type: type, Message: message, message}, status}
 }
 
-/** A query-protocol error document (STS, RDS). */
-export function awsQueryError(code: string, message: string, status = 400): {status: number; xml: string} {
+/** A query or REST-XML error document (STS, Route 53): `<ErrorResponse>`, in the service's namespace if it has one. */
+export function awsQueryError(
+  code: string,
+  message: string,
+  status = 400,
+  document: {xmlns?: string; requestId?: string} = {},
+): XmlReply {
+  const open = document.xmlns ? `<ErrorResponse xmlns="${document.xmlns}">` : '<ErrorResponse>'
   return {
     status,
-    xml: `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>`,
+    xml: `${open}<Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${document.requestId ?? '00000000-0000-0000-0000-000000000000'}</RequestId></ErrorResponse>`,
   }
 }
 
-async function listen(server: Server): Promise<string> {
+/** Who signed a call and for which region and service, from its SigV4 Authorization header. */
+export function signedBy(call: AwsCall): {accessKeyId: string; region: string; service: string} | undefined {
+  const match = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(
+    String(call.headers.authorization ?? ''),
+  )
+  return match ? {accessKeyId: match[1]!, region: match[2]!, service: match[3]!} : undefined
+}
+
+/** Starts `server` on 127.0.0.1 at a free port; resolves with its URL. */
+export async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
-function close(server: Server): Promise<void> {
+/** Stops `server`, kept-alive connections included. */
+export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.closeAllConnections()
     server.close(() => resolve())
   })
 }
 
-function readBody(request: import('node:http').IncomingMessage): Promise<string> {
+export function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    let text = ''
-    request.setEncoding('utf8')
-    request.on('data', (chunk) => (text += chunk))
-    request.on('end', () => resolve(text))
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => resolve(Buffer.concat(chunks)))
     request.on('error', reject)
   })
 }
@@ -99,11 +117,16 @@ async function replyJson(
   response.end(JSON.stringify(reply.body))
 }
 
-/** A JSON 1.0/1.1 service: `POST /` with `X-Amz-Target: <Prefix>.<Operation>`. */
+function replyXml(response: ServerResponse, reply: XmlReply): void {
+  response.writeHead(reply.status ?? 200, {'content-type': 'text/xml'})
+  response.end(reply.xml)
+}
+
+/** One JSON 1.0/1.1 service on its own endpoint: `POST /` with `X-Amz-Target: <Prefix>.<Operation>`. */
 export async function startJsonService(handlers: Record<string, JsonHandler>): Promise<LoopbackService> {
   const calls: AwsCall[] = []
   const server = createServer(async (request, response) => {
-    const text = await readBody(request)
+    const text = (await readBody(request)).toString('utf8')
     const target = String(request.headers['x-amz-target'] ?? '')
     const operation = target.split('.').pop() ?? ''
     const body = text ? (JSON.parse(text) as Record<string, unknown>) : {}
@@ -113,30 +136,13 @@ export async function startJsonService(handlers: Record<string, JsonHandler>): P
     await replyJson(response, handler, call, operation, calls.length)
   })
   const url = await listen(server)
-  return {calls, close: () => close(server), url}
-}
-
-/** A query-protocol service: form-encoded `Action=…` in, XML out. */
-export async function startQueryService(handlers: Record<string, QueryHandler>): Promise<LoopbackService> {
-  const calls: AwsCall[] = []
-  const server = createServer(async (request, response) => {
-    const params = new URLSearchParams(await readBody(request))
-    const operation = params.get('Action') ?? ''
-    const call = {body: Object.fromEntries(params), headers: request.headers, operation}
-    calls.push(call)
-    const handler = handlers[operation]
-    const reply = handler ? await handler(params, call) : awsQueryError('InvalidAction', `no handler for ${operation}`)
-    response.writeHead(reply.status ?? 200, {'content-type': 'text/xml'})
-    response.end(reply.xml)
-  })
-  const url = await listen(server)
-  return {calls, close: () => close(server), url}
+  return {calls, close: () => closeServer(server), url}
 }
 
 /**
- * Several services behind ONE endpoint, as `--endpoint-url` / AWS_ENDPOINT_URL send them: JSON
- * calls are routed by the prefix of `X-Amz-Target` (`TrentService` = KMS, `secretsmanager`),
- * form-encoded calls (STS, RDS) by `Action`. Every call is recorded with its service.
+ * Several services behind ONE endpoint, as `--endpoint-url` / AWS_ENDPOINT_URL send them: REST
+ * calls by method and path, JSON calls by the prefix of `X-Amz-Target` (`TrentService` = KMS,
+ * `secretsmanager`), form-encoded calls (STS) by `Action`. Every call is recorded with its service.
  */
 export async function startAwsLoopback(services: {
   json?: Record<string, Record<string, JsonHandler>>
@@ -146,15 +152,13 @@ export async function startAwsLoopback(services: {
 }): Promise<LoopbackService> {
   const calls: AwsCall[] = []
   const server = createServer(async (request, response) => {
-    const text = await readBody(request)
+    const text = (await readBody(request)).toString('utf8')
     const url = new URL(request.url ?? '/', 'http://loopback')
     const rest = services.rest?.find((handler) => handler.method === request.method && handler.path.test(url.pathname))
     if (rest) {
       const call = {body: {}, headers: request.headers, operation: rest.operation, service: 'rest'}
       calls.push(call)
-      const reply = await rest.handle(url, call)
-      response.writeHead(reply.status ?? 200, {'content-type': 'text/xml'})
-      response.end(reply.xml)
+      replyXml(response, await rest.handle(url, call))
       return
     }
     const target = request.headers['x-amz-target']
@@ -172,26 +176,21 @@ export async function startAwsLoopback(services: {
     const call = {body: Object.fromEntries(params), headers: request.headers, operation, service: 'query'}
     calls.push(call)
     const handler = services.query?.[operation]
-    const reply = handler ? await handler(params, call) : awsQueryError('InvalidAction', `no handler for ${operation}`)
-    response.writeHead(reply.status ?? 200, {'content-type': 'text/xml'})
-    response.end(reply.xml)
+    replyXml(
+      response,
+      handler ? await handler(params, call) : awsQueryError('InvalidAction', `no handler for ${operation}`),
+    )
   })
   const url = await listen(server)
-  return {calls, close: () => close(server), url}
+  return {calls, close: () => closeServer(server), url}
 }
 
-/** Who signed a call and for which region and service, from its SigV4 Authorization header. */
-export function signedBy(call: AwsCall): {accessKeyId: string; region: string; service: string} | undefined {
-  const match = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(
-    String(call.headers.authorization ?? ''),
-  )
-  return match ? {accessKeyId: match[1]!, region: match[2]!, service: match[3]!} : undefined
+/** A handler's early answer (an error reply) rather than what it looked up. */
+export function isAwsReply(value: unknown): value is AwsReply {
+  return typeof value === 'object' && value !== null && 'body' in value
 }
 
-/** Credentials the SDK accepts without touching a real account or the instance metadata service. */
-export const FAKE_AWS_ENV: NodeJS.ProcessEnv = {
-  AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_REGION: 'us-east-1',
-  AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+/** A JSON-protocol timestamp: seconds since the epoch. */
+export function epochSeconds(date: Date | undefined): number | undefined {
+  return date ? date.getTime() / 1000 : undefined
 }
