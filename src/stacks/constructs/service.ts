@@ -210,6 +210,6 @@ function fargateService(
 }
 
 /** The task count the service and its scaling target reach once the gate variable opens (`${var.x ? n : 0}`). */
-export function gatedTaskCount(gate: ClientStackModel['serviceGate'], tasks: number): number {
+function gatedTaskCount(gate: ClientStackModel['serviceGate'], tasks: number): number {
   return Token.asNumber(`\${var.${gate.variable} ? ${tasks} : 0}`)
 }
