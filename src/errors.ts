@@ -1,3 +1,5 @@
+import type {ErrorCode, ErrorCodeFor} from './error-codes.ts'
+
 /**
  * Exit codes of the command-line contract (DESIGN.md). Every command ends with one of these.
  */
@@ -17,9 +19,9 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
-export interface SeiketsuErrorOptions {
-  /** A stable machine-readable code, e.g. `INVALID_MANIFEST`. */
-  code?: string
+export interface SeiketsuErrorOptions<E extends ExitCodeValue = ExitCodeValue> {
+  /** A stable machine-readable code of the catalogue (error-codes.ts) whose exit code is this error's. */
+  code?: ErrorCodeFor<E>
   /** Structured context for --json consumers (problems, offending paths…). */
   details?: unknown
   /** What to do about it: the exact flag or command that fixes the problem. */
@@ -31,13 +33,13 @@ export interface SeiketsuErrorOptions {
  * The one error type of seiketsu. Domain modules throw it; the base command turns it into the
  * exit code and either a message on stderr or a JSON error object on stdout.
  */
-export class SeiketsuError extends Error {
-  readonly exitCode: ExitCodeValue
-  readonly code: string
+export class SeiketsuError<E extends ExitCodeValue = ExitCodeValue> extends Error {
+  readonly exitCode: E
+  readonly code: ErrorCode
   readonly details?: unknown
   readonly suggestions: string[]
 
-  constructor(message: string, exitCode: ExitCodeValue, options: SeiketsuErrorOptions = {}) {
+  constructor(message: string, exitCode: E, options: SeiketsuErrorOptions<E> = {}) {
     super(message, options.cause === undefined ? undefined : {cause: options.cause})
     this.name = 'SeiketsuError'
     this.exitCode = exitCode
@@ -47,7 +49,7 @@ export class SeiketsuError extends Error {
   }
 }
 
-function defaultCode(exitCode: ExitCodeValue): string {
+function defaultCode(exitCode: ExitCodeValue): ErrorCode {
   switch (exitCode) {
     case ExitCode.Usage: {
       return 'INVALID_INPUT'
@@ -68,7 +70,7 @@ function defaultCode(exitCode: ExitCodeValue): string {
 }
 
 /** Bad input: exit 2. */
-export function usageError(message: string, options?: SeiketsuErrorOptions): SeiketsuError {
+export function usageError(message: string, options?: SeiketsuErrorOptions<typeof ExitCode.Usage>): SeiketsuError {
   return new SeiketsuError(message, ExitCode.Usage, options)
 }
 

@@ -139,7 +139,7 @@ export async function clientStacks(
       throw usageError(
         `No synthesized stack for ${client.id}: cdktf.out/stacks/${client.id}/cdk.tf.json does not exist`,
         {
-          code: 'NO_STACK',
+          code: 'NOT_SYNTHESIZED',
           details: {client: client.id, file: `cdktf.out/stacks/${client.id}/cdk.tf.json`},
           suggestions: [`seiketsu synth ${client.id}`],
         },

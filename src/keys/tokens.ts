@@ -1,5 +1,6 @@
 import {randomUUID} from 'node:crypto'
 
+import type {ErrorCodeFor} from '../error-codes.ts'
 import {ExitCode, SeiketsuError, usageError} from '../errors.ts'
 import {defaultTokenAudience, defaultTokenIssuer} from '../naming.ts'
 import type {ClientManifest} from '../registry/manifest.ts'
@@ -190,7 +191,11 @@ export interface VerifiedToken {
 }
 
 /** A rejected token: exit 3, with a stable reason code. */
-export function tokenRejected(code: string, reason: string, details: Record<string, unknown> = {}): SeiketsuError {
+export function tokenRejected(
+  code: ErrorCodeFor<typeof ExitCode.Policy>,
+  reason: string,
+  details: Record<string, unknown> = {},
+): SeiketsuError {
   return new SeiketsuError(`Token rejected: ${reason}`, ExitCode.Policy, {code, details: {reason: code, ...details}})
 }
 

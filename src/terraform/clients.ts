@@ -74,7 +74,7 @@ export async function synthesizedStacks(
   for (const stack of stacks) if (!(await isFile(stack.file))) missing.push(stack.id)
   if (missing.length > 0)
     throw usageError(`No synthesized stack for ${missing.join(', ')}`, {
-      code: 'NO_STACK',
+      code: 'NOT_SYNTHESIZED',
       details: {missing},
       suggestions: [`seiketsu synth ${missing.join(' ')}`],
     })

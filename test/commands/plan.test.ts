@@ -281,7 +281,7 @@ describe('seiketsu plan', () => {
     await rm(join(fleet.root, 'cdktf.out'), {force: true, recursive: true})
     const result = await fleet.run(['plan', '--no-synth', 'acme', '--json'])
     expect(result.exitCode).to.equal(2)
-    expect(parseJson<ErrorJson>(result).error).to.include({code: 'NO_STACK'})
+    expect(parseJson<ErrorJson>(result).error).to.include({code: 'NOT_SYNTHESIZED'})
   })
 
   describe('synthesizing first (the default)', () => {
