@@ -84,11 +84,13 @@ On a terminal it asks for what is missing; elsewhere a missing value is exit 2 n
       for (const file of result.created) this.log(`  created      ${file}`)
       for (const file of result.overwritten) this.log(`  overwritten  ${file}`)
       if (git === 'initialized') this.log('  git repository initialized')
-      const topLevel = git === 'existing' ? await gitTopLevel(result.root) : undefined
-      if (topLevel && realpathSync(topLevel) !== realpathSync(result.root))
-        this.warn(
-          `${result.root} is inside the git repository ${topLevel}: the workspace's files belong to that repository. A workspace is usually a repository of its own.`,
-        )
+    }
+    const topLevel = git === 'existing' ? await gitTopLevel(result.root) : undefined
+    if (topLevel && realpathSync(topLevel) !== realpathSync(result.root))
+      this.warn(
+        `${result.root} is inside the git repository ${topLevel}: the workspace's files belong to that repository. A workspace is usually a repository of its own.`,
+      )
+    if (!this.jsonEnabled()) {
       this.log('\nNext: seiketsu onboard (a new client), then seiketsu synth and seiketsu audit.')
     }
     return {...result, git}

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../base-command.ts'
+import {SeiketsuCommand, WithExitCode} from '../base-command.ts'
 import {usageError} from '../errors.ts'
 import {
   completeInput,
@@ -82,7 +82,7 @@ Onboarding the same client with the same input again changes nothing; different 
   }
   static override summary = 'Onboard a new client (or a fleet from a file).'
 
-  async run(): Promise<OnboardResult> {
+  async run(): Promise<WithExitCode<OnboardResult>> {
     const {flags} = await this.parse(Onboard)
     const workspace = await this.workspace(flags)
     const interactive = this.isInteractive(flags.yes)
@@ -149,8 +149,7 @@ Onboarding the same client with the same input again changes nothing; different 
       terraformBin: flags['terraform-bin'],
     })
     if (!this.jsonEnabled()) this.log(renderOnboardSummary(result, workspace))
-    process.exitCode = result.exitCode
-    return result
+    return new WithExitCode(result, result.exitCode)
   }
 
   private async confirmApply(candidates: readonly ProvisionCandidate[], yes: boolean): Promise<boolean> {

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../base-command.ts'
+import {SeiketsuCommand, WithExitCode} from '../base-command.ts'
 import {ExitCode} from '../errors.ts'
 import {loadRegistry} from '../registry/registry.ts'
 import {planClients} from '../terraform/clients.ts'
@@ -58,7 +58,7 @@ The first Ctrl-C (or SIGTERM) stops starting new stacks and lets running terrafo
     return detailed && code === ExitCode.Usage ? ExitCode.Failure : code
   }
 
-  async run(): Promise<PlanResult> {
+  async run(): Promise<WithExitCode<PlanResult>> {
     const {argv, flags} = await this.parse(Plan)
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard)
     const workspace = await this.workspace(flags)
@@ -77,12 +77,7 @@ The first Ctrl-C (or SIGTERM) stops starting new stacks and lets running terrafo
       terraformBin: flags['terraform-bin'],
     })
     if (!this.jsonEnabled()) this.log(renderPlanReport(run, {drift: flags.drift}))
-    for (const warning of run.warnings) this.warn(warning)
-    process.exitCode = run.exitCode
-    return {
-      ...run,
-      ...(shard ? {shard} : {}),
-      ...(flags.drift ? {drifted: run.clients.filter((client) => client.hasChanges).map((client) => client.id)} : {}),
-    }
+    const drifted = run.clients.filter((client) => client.hasChanges).map((client) => client.id)
+    return new WithExitCode({...run, ...(shard ? {shard} : {}), ...(flags.drift ? {drifted} : {})}, run.exitCode)
   }
 }

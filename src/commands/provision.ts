@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../base-command.ts'
+import {SeiketsuCommand, WithExitCode} from '../base-command.ts'
 import {loadRegistry} from '../registry/registry.ts'
 import {provisionClients} from '../terraform/clients.ts'
 import {fleetFlags} from '../terraform/flags.ts'
@@ -43,7 +43,7 @@ Exit codes: 0 applied; 1 a client was in use by another plan or provision; 2 no 
   static override strict = false
   static override summary = 'Apply the saved, reviewed plans of the selected clients.'
 
-  async run(): Promise<ProvisionResult> {
+  async run(): Promise<WithExitCode<ProvisionResult>> {
     const {argv, flags} = await this.parse(Provision)
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard)
     const workspace = await this.workspace(flags)
@@ -59,9 +59,7 @@ Exit codes: 0 applied; 1 a client was in use by another plan or provision; 2 no 
       terraformBin: flags['terraform-bin'],
     })
     if (!this.jsonEnabled()) this.log(renderProvisionReport(run))
-    for (const warning of run.warnings) this.warn(warning)
-    process.exitCode = run.exitCode
-    return {...run, ...(shard ? {shard} : {})}
+    return new WithExitCode({...run, ...(shard ? {shard} : {})}, run.exitCode)
   }
 
   /** Nothing to apply needs no answer; --yes is the answer; otherwise ask on a terminal or refuse. */

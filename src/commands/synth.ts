@@ -72,8 +72,6 @@ Unknown ids or an invalid registry: exit 2, nothing written.`
           ]),
       ...workspaceReadiness(workspace.config),
     ]
-    for (const warning of warnings) this.warn(warning)
-    // Under --json the warnings travel in the document (this.warn is silent there).
     return {
       stacks: stacks.map(({client, file, id, kind, resources}) => ({
         ...(client ? {client} : {}),

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../../base-command.ts'
+import {SeiketsuCommand, WithExitCode} from '../../base-command.ts'
 import {
   activateCostAllocationTags,
   TAG_DISCOVERY_DELAY,
@@ -37,7 +37,7 @@ Exit 0 unless AWS failed or refused a key (4). A key not known to Billing yet is
   }
   static override summary = "Activate seiketsu's cost-allocation tags (Cost Explorer)."
 
-  async run(): Promise<CostActivateTagsResult> {
+  async run(): Promise<WithExitCode<CostActivateTagsResult>> {
     const {flags} = await this.parse(CostActivateTags)
     const result = await activateCostAllocationTags(COST_ALLOCATION_TAGS, {
       dryRun: flags['dry-run'],
@@ -50,8 +50,6 @@ Exit 0 unless AWS failed or refused a key (4). A key not known to Billing yet is
       this.warn(
         `Not known to Billing yet: ${result.notKnownYet.join(', ')} (it learns a key ${TAG_DISCOVERY_DELAY} after the first tagged resource exists). Run seiketsu cost activate-tags again later.`,
       )
-    const exitCode = tagActivationExitCode(result)
-    if (exitCode !== 0) process.exitCode = exitCode
-    return result
+    return new WithExitCode(result, tagActivationExitCode(result))
   }
 }

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../../base-command.ts'
+import {SeiketsuCommand, WithExitCode} from '../../base-command.ts'
 import {COST_METRICS, GROUP_BYS, previousMonth} from '../../cost/cost-explorer.ts'
 import {monthlyCostReport} from '../../cost/monthly-report.ts'
 import {OUTPUT_FORMATS, reportCsv, reportTable} from '../../cost/render.ts'
@@ -47,7 +47,7 @@ Exit 3 with --fail-over-budget when a client is over budget; exit 4 when AWS fai
   static override strict = false
   static override summary = 'Report what each client cost in a month (Cost Explorer).'
 
-  async run(): Promise<CostReportResult> {
+  async run(): Promise<WithExitCode<CostReportResult>> {
     const {argv, flags} = await this.parse(CostReportCommand)
     const workspace = await this.workspace(flags)
     const now = new Date()
@@ -67,13 +67,11 @@ Exit 3 with --fail-over-budget when a client is over budget; exit 4 when AWS fai
       else if (flags.format === 'csv') this.log(reportCsv(report))
       else this.log(reportTable(report))
     }
-    const over = report.clients.filter((client) => client.overBudget)
-    if (flags['fail-over-budget'] && over.length > 0) {
+    const over = flags['fail-over-budget'] ? report.clients.filter((client) => client.overBudget) : []
+    if (over.length > 0)
       this.logToStderr(
         `Over budget: ${over.map((client) => `${client.id} (${client.amount} > ${client.budget})`).join(', ')}`,
       )
-      process.exitCode = ExitCode.Policy
-    }
-    return report
+    return new WithExitCode(report, over.length > 0 ? ExitCode.Policy : ExitCode.Ok)
   }
 }

@@ -57,7 +57,7 @@ The client's service starts only once every integration secret holds a value: th
 
   private async readValue(label: string): Promise<string> {
     if (this.isInteractive()) return promptPassword(`New ${label} secret`, {mask: false})
-    if (process.stdin.isTTY)
+    if (this.terminal.stdinIsTerminal)
       throw usageError(
         `No ${label} value: pipe it on stdin (e.g. printf %s "$VALUE" | seiketsu secrets set …); seiketsu only prompts on a terminal without --json or CI`,
         {code: 'MISSING_INPUT'},

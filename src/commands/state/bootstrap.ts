@@ -47,7 +47,6 @@ Exit codes: 0 bootstrapped (or already); 1 not confirmed, or the stack was in us
       terraformBin: flags['terraform-bin'],
     })
     if (!this.jsonEnabled()) this.log(renderBootstrapReport(result))
-    for (const warning of result.warnings) this.warn(warning)
     return result
   }
 

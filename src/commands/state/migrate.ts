@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../../base-command.ts'
+import {SeiketsuCommand, WithExitCode} from '../../base-command.ts'
 import {loadRegistry} from '../../registry/registry.ts'
 import {migrateClients} from '../../terraform/clients.ts'
 import {fleetFlags} from '../../terraform/flags.ts'
@@ -36,7 +36,7 @@ Exit codes: 0 every stack migrated (or had nothing to move); 2 a stack was refus
   static override strict = false
   static override summary = "Move each stack's terraform state to the backend seiketsu.yaml now names, and verify it."
 
-  async run(): Promise<StateMigrateResult> {
+  async run(): Promise<WithExitCode<StateMigrateResult>> {
     const {argv, flags} = await this.parse(StateMigrate)
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard)
     const workspace = await this.workspace(flags)
@@ -51,8 +51,6 @@ Exit codes: 0 every stack migrated (or had nothing to move); 2 a stack was refus
       terraformBin: flags['terraform-bin'],
     })
     if (!this.jsonEnabled()) this.log(renderMigrationReport(run))
-    for (const warning of run.warnings) this.warn(warning)
-    process.exitCode = run.exitCode
-    return {...run, ...(shard ? {shard} : {})}
+    return new WithExitCode({...run, ...(shard ? {shard} : {})}, run.exitCode)
   }
 }
