@@ -12,6 +12,20 @@ export interface ErrorJson {
   error: {code: ErrorCode; details?: unknown; exitCode: number; message: string; suggestions?: string[]}
 }
 
+/** What a command's exit codes mean: its static `exitCodes`, shown as EXIT CODES in its --help. */
+export type ExitCodeTable = Partial<Record<ExitCodeValue, string>>
+
+/** A command's exit code table: 0, 1, 2 and 130 as every command has them, `own` on top (and any other code). */
+export function exitCodeTable(own: ExitCodeTable): ExitCodeTable {
+  return {
+    [ExitCode.Ok]: 'success',
+    [ExitCode.Failure]: 'a runtime error inside seiketsu',
+    [ExitCode.Usage]: 'invalid usage or input; nothing was changed',
+    [ExitCode.Interrupted]: 'interrupted (Ctrl-C)',
+    ...own,
+  }
+}
+
 /**
  * A result that is still the command's output while the command ends with another exit code than 0:
  * audit findings, a failed stack of a fleet run.

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {SeiketsuCommand, WithExitCode} from '../base-command.ts'
+import {exitCodeTable, SeiketsuCommand, WithExitCode} from '../base-command.ts'
 import {trailHead} from '../registry/audit-trail.ts'
 import {workspacePaths} from '../workspace/workspace.ts'
 import {ExitCode, SeiketsuError} from '../errors.ts'
@@ -34,6 +34,12 @@ AWS calls go to each client's account through the provisioner role. Every change
     '<%= config.bin %> <%= command.id %> acme-realty --kind jwt --kind kms --yes',
     '<%= config.bin %> <%= command.id %> --kind kms --now --yes --json',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'every rotation done (--dry-run: shown)',
+    1: 'not confirmed: nothing was rotated',
+    2: 'invalid input, or --yes is missing outside a terminal; nothing was rotated',
+    4: 'AWS failed for a rotation (the others were still done); another failure ends with its own code',
+  })
   static override flags = {
     ...awsFlags,
     'dry-run': Flags.boolean({default: false, description: 'Show what would change; change nothing.'}),

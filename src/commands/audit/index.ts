@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {auditWorkspace} from '../../audit/audit.ts'
 import {FORMATS, jsonReport, parseOutputs, renderReport, writeOutputs} from '../../audit/outputs.ts'
 import {SEVERITIES, type AuditReport} from '../../audit/types.ts'
-import {SeiketsuCommand, WithExitCode, type BaseFlags} from '../../base-command.ts'
+import {exitCodeTable, SeiketsuCommand, WithExitCode, type BaseFlags} from '../../base-command.ts'
 import {ExitCode, isSeiketsuError} from '../../errors.ts'
 import type {Workspace} from '../../workspace/workspace.ts'
 
@@ -24,6 +24,11 @@ Findings at or above --fail-on (default low) exit 3 unless audit-exceptions.yaml
     '<%= config.bin %> <%= command.id %> --output sarif=audit.sarif --output junit=audit.xml',
     '<%= config.bin %> <%= command.id %> --path infra/ --plan-json plan.json --format json',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'no unsuppressed finding at or above --fail-on',
+    2: 'unreadable or malformed input (the file and line are named)',
+    3: 'an unsuppressed finding at or above --fail-on',
+  })
   static override flags = {
     'fail-on': Flags.option({
       default: 'low',
