@@ -122,6 +122,7 @@ export abstract class SeiketsuCommand<T extends object> extends Command {
     // `this.exit()` inside a command: not an error, keep its code.
     if (error instanceof Errors.ExitError) throw error
     const normalized = normalizeError(error)
+    normalized.message = this.inFlagTerms(normalized)
     normalized.exitCode = this.exitCodeFor(normalized.exitCode)
     process.exitCode = normalized.exitCode
     if (this.jsonEnabled()) {
@@ -137,6 +138,12 @@ export abstract class SeiketsuCommand<T extends object> extends Command {
       exit: normalized.exitCode,
       suggestions: normalized.suggestions.length > 0 ? normalized.suggestions : undefined,
     })
+  }
+
+  /** A domain error about one field of the request names this command's flag of that name: `ttl: …` → `--ttl: …`. */
+  private inFlagTerms({input, message}: NormalizedError): string {
+    const flags = {...this.ctor.baseFlags, ...this.ctor.flags}
+    return input !== undefined && input in flags && message.startsWith(input) ? `--${message}` : message
   }
 
   protected override toErrorJson(error: unknown): ErrorJson {
@@ -163,6 +170,7 @@ interface NormalizedError {
   normalized: true
   code: ErrorCode
   details?: unknown
+  input?: string
   exitCode: ExitCodeValue | number
   message: string
   suggestions: string[]
@@ -181,6 +189,7 @@ export function normalizeError(
       code: error.code,
       details: error.details,
       exitCode: error.exitCode,
+      input: error.input,
       message: error.message,
       normalized: true,
       suggestions: error.suggestions,

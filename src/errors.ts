@@ -24,6 +24,11 @@ export interface SeiketsuErrorOptions<E extends ExitCodeValue = ExitCodeValue> {
   code?: ErrorCodeFor<E>
   /** Structured context for --json consumers (problems, offending paths…). */
   details?: unknown
+  /**
+   * The field of the request the error is about, when the message starts with its name (`ttl: …`,
+   * `month 2026-13: …`): a command with a flag of that name says `--ttl: …` instead.
+   */
+  input?: string
   /** What to do about it: the exact flag or command that fixes the problem. */
   suggestions?: string[]
   cause?: unknown
@@ -37,6 +42,7 @@ export class SeiketsuError<E extends ExitCodeValue = ExitCodeValue> extends Erro
   readonly exitCode: E
   readonly code: ErrorCode
   readonly details?: unknown
+  readonly input?: string
   readonly suggestions: string[]
 
   constructor(message: string, exitCode: E, options: SeiketsuErrorOptions<E> = {}) {
@@ -45,6 +51,7 @@ export class SeiketsuError<E extends ExitCodeValue = ExitCodeValue> extends Erro
     this.exitCode = exitCode
     this.code = options.code ?? defaultCode(exitCode)
     this.details = options.details
+    this.input = options.input
     this.suggestions = options.suggestions ?? []
   }
 }

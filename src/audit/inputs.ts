@@ -122,10 +122,14 @@ export async function loadPathStacks(
     try {
       files = await collectConfigFiles(absolute)
     } catch {
-      throw usageError(`--path ${path}: not found`, {code: 'UNREADABLE_FILE', details: {file: path}})
+      throw usageError(`path ${path}: not found`, {code: 'UNREADABLE_FILE', details: {file: path}, input: 'path'})
     }
     if (files.length === 0)
-      throw usageError(`--path ${path}: no *.tf or *.tf.json file there`, {code: 'NO_TERRAFORM', details: {file: path}})
+      throw usageError(`path ${path}: no *.tf or *.tf.json file there`, {
+        code: 'NO_TERRAFORM',
+        details: {file: path},
+        input: 'path',
+      })
     for (const file of files) {
       const label = relative(options.cwd, file) || basename(file)
       if (file === absolute) explicit.add(label)
