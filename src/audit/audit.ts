@@ -167,7 +167,7 @@ export async function auditWorkspace(
   const cwd = options.cwd ?? workspace?.root ?? process.cwd()
   const external = Boolean(options.paths?.length || options.planJson?.length)
   if (!workspace && !external)
-    throw usageError('Nothing to audit: no workspace, no --path and no --plan-json', {code: 'NO_INPUT'})
+    throw usageError('Nothing to audit: no workspace, no --path and no --plan-json', {code: 'MISSING_INPUT'})
   const tiers = workspace?.tiers ?? (await (defaultTiers ??= loadTiers({}, 'tiers.yaml', () => undefined)))
   const platform = workspace?.config.platform
   const managementAccountId = workspace?.config.managementAccountId

@@ -29,7 +29,7 @@ function isConfigFile(name: string): boolean {
 
 function malformed(file: string, line: number | undefined, reason: string) {
   return usageError(`${file}${line ? `:${line}` : ''}: ${reason}`, {
-    code: 'MALFORMED_INPUT',
+    code: 'MALFORMED_FILE',
     details: {file, line},
     suggestions: ['Fix the file, or leave it out of --path.'],
   })
@@ -41,7 +41,7 @@ async function readText(file: string, label: string): Promise<string> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     const reason = code === 'ENOENT' ? 'not found' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`
-    throw usageError(`${label}: ${reason}`, {code: 'UNREADABLE_INPUT', details: {file: label}})
+    throw usageError(`${label}: ${reason}`, {code: 'UNREADABLE_FILE', details: {file: label}})
   }
 }
 
@@ -122,10 +122,14 @@ export async function loadPathStacks(
     try {
       files = await collectConfigFiles(absolute)
     } catch {
-      throw usageError(`--path ${path}: not found`, {code: 'UNREADABLE_INPUT', details: {file: path}})
+      throw usageError(`path ${path}: not found`, {code: 'UNREADABLE_FILE', details: {file: path}, input: 'path'})
     }
     if (files.length === 0)
-      throw usageError(`--path ${path}: no *.tf or *.tf.json file there`, {code: 'NO_TERRAFORM', details: {file: path}})
+      throw usageError(`path ${path}: no *.tf or *.tf.json file there`, {
+        code: 'NO_TERRAFORM',
+        details: {file: path},
+        input: 'path',
+      })
     for (const file of files) {
       const label = relative(options.cwd, file) || basename(file)
       if (file === absolute) explicit.add(label)

@@ -25,8 +25,9 @@ export function parseOutputs(values: readonly string[], format: AuditFormat): Ou
     if (!match) return {file: value, format}
     const [, name, file] = match
     if (!(FORMATS as readonly string[]).includes(name!))
-      throw usageError(`--output ${value}: unknown format '${name}' (allowed: ${FORMATS.join(', ')})`, {
+      throw usageError(`output ${value}: unknown format '${name}' (allowed: ${FORMATS.join(', ')})`, {
         code: 'INVALID_FLAG',
+        input: 'output',
         suggestions: ['--output sarif=audit.sarif --output junit=audit.xml'],
       })
     return {file: file!, format: name as AuditFormat}
@@ -77,9 +78,10 @@ export async function writeOutputs(
       await writeFile(file, renderReport(report, target.format, {color: false, paths, version: options.version}))
     } catch (error) {
       throw usageError(
-        `--output ${target.file}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        `output ${target.file}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
         {
           code: 'UNWRITABLE_OUTPUT',
+          input: 'output',
         },
       )
     }

@@ -2,7 +2,7 @@ import {realpathSync} from 'node:fs'
 
 import {Args, Flags, type Interfaces} from '@oclif/core'
 
-import {SeiketsuCommand} from '../base-command.ts'
+import {exitCodeTable, SeiketsuCommand} from '../base-command.ts'
 import {usageError} from '../errors.ts'
 import {accountIdField, regionField} from '../workspace/fields.ts'
 import {ensureGitRepository, gitTopLevel} from '../workspace/git.ts'
@@ -66,6 +66,10 @@ On a terminal it asks for what is missing; elsewhere a missing value is exit 2 n
     '<%= config.bin %> <%= command.id %> platform --management-account-id 111111111111 --region us-east-1 --dr-region us-west-2 --yes',
     '<%= config.bin %> <%= command.id %> . --management-account-id 111111111111 --region eu-west-1 --dr-region eu-central-1 --backend s3 --state-bucket acme-tf-state --yes',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'the workspace was written',
+    2: 'a value is missing or invalid, or seiketsu.yaml exists (without --force); nothing was written',
+  })
   static override flags = initFlags
   static override summary = 'Create a seiketsu workspace.'
 
@@ -84,11 +88,13 @@ On a terminal it asks for what is missing; elsewhere a missing value is exit 2 n
       for (const file of result.created) this.log(`  created      ${file}`)
       for (const file of result.overwritten) this.log(`  overwritten  ${file}`)
       if (git === 'initialized') this.log('  git repository initialized')
-      const topLevel = git === 'existing' ? await gitTopLevel(result.root) : undefined
-      if (topLevel && realpathSync(topLevel) !== realpathSync(result.root))
-        this.warn(
-          `${result.root} is inside the git repository ${topLevel}: the workspace's files belong to that repository. A workspace is usually a repository of its own.`,
-        )
+    }
+    const topLevel = git === 'existing' ? await gitTopLevel(result.root) : undefined
+    if (topLevel && realpathSync(topLevel) !== realpathSync(result.root))
+      this.warn(
+        `${result.root} is inside the git repository ${topLevel}: the workspace's files belong to that repository. A workspace is usually a repository of its own.`,
+      )
+    if (!this.jsonEnabled()) {
       this.log('\nNext: seiketsu onboard (a new client), then seiketsu synth and seiketsu audit.')
     }
     return {...result, git}

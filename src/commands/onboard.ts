@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../base-command.ts'
+import {exitCodeTable, SeiketsuCommand, WithExitCode} from '../base-command.ts'
 import {usageError} from '../errors.ts'
 import {
   completeInput,
@@ -27,6 +27,13 @@ Onboarding the same client with the same input again changes nothing; different 
     '<%= config.bin %> <%= command.id %> --file fleet.yaml --yes --json',
     '<%= config.bin %> <%= command.id %> --file acme.yaml --dry-run',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'onboarded (and, with --plan or --apply, planned or applied)',
+    1: 'a runtime error, or (--plan, --apply) a stack in use by another plan or provision',
+    2: 'invalid or missing input, or the client exists with other input; nothing was written',
+    3: 'the new stack fails the audit, or --apply met a blocked destructive change',
+    4: 'terraform failed (--plan, --apply)',
+  })
   static override flags = {
     apply: Flags.boolean({
       default: false,
@@ -82,7 +89,7 @@ Onboarding the same client with the same input again changes nothing; different 
   }
   static override summary = 'Onboard a new client (or a fleet from a file).'
 
-  async run(): Promise<OnboardResult> {
+  async run(): Promise<WithExitCode<OnboardResult>> {
     const {flags} = await this.parse(Onboard)
     const workspace = await this.workspace(flags)
     const interactive = this.isInteractive(flags.yes)
@@ -149,8 +156,7 @@ Onboarding the same client with the same input again changes nothing; different 
       terraformBin: flags['terraform-bin'],
     })
     if (!this.jsonEnabled()) this.log(renderOnboardSummary(result, workspace))
-    process.exitCode = result.exitCode
-    return result
+    return new WithExitCode(result, result.exitCode)
   }
 
   private async confirmApply(candidates: readonly ProvisionCandidate[], yes: boolean): Promise<boolean> {

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../base-command.ts'
+import {exitCodeTable, SeiketsuCommand, WithExitCode} from '../base-command.ts'
 import {ExitCode} from '../errors.ts'
 import {loadRegistry} from '../registry/registry.ts'
 import {planClients} from '../terraform/clients.ts'
@@ -20,7 +20,6 @@ export default class Plan extends SeiketsuCommand<PlanResult> {
   }
   static override description = `Synthesizes the selected clients' stacks, then for each: terraform init, plan -out=cdktf.out/stacks/<id>/plan.tfplan, show -json, then a summary of what would change. Destructive changes (a delete or replace of a database, bucket, key, cache, secret, log group, queue, topic or account) are marked in red with terraform's reason. The saved plans are what \`seiketsu provision\` applies.
 A stack that another seiketsu plan or provision is working on fails at once (its saved plan is left alone). A stack whose certificate can never be validated (no domain in seiketsu.yaml) is planned with a warning: provision refuses it.
-Exit codes: 0 every stack planned; 4 terraform failed for a stack (the others were still planned); 1 a stack was in use by another plan or provision; 2 every failed stack needs seiketsu state bootstrap or state migrate first (each names it), or the environment would make a result wrong (TF_CLI_ARGS -target…, TF_WORKSPACE); 130 interrupted. With --detailed-exitcode terraform's own: 0 no changes, 2 changes, 1 error. With --drift: 2 when any stack differs from its configuration.
 The first Ctrl-C (or SIGTERM) stops starting new stacks and lets running terraform stop gracefully (one SIGINT each); only a second Ctrl-C kills them, and then seiketsu asks terraform which states are still locked and says what to do (a local state: nothing; an S3 lock object: force-unlock -force ID).`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -28,6 +27,13 @@ The first Ctrl-C (or SIGTERM) stops starting new stacks and lets running terrafo
     '<%= config.bin %> <%= command.id %> --shard 2/4 --json',
     '<%= config.bin %> <%= command.id %> --drift --json',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'every stack planned (--detailed-exitcode: no changes)',
+    1: 'a stack was in use by another plan or provision (--detailed-exitcode, --drift: any error)',
+    2: 'every failed stack needs seiketsu state bootstrap or state migrate first, or a TF_* variable would make the result wrong (--detailed-exitcode: changes present; --drift: a stack drifted)',
+    4: 'terraform failed for a stack (the others were still planned)',
+    130: 'interrupted (Ctrl-C, SIGTERM)',
+  })
   static override flags = {
     ...fleetFlags,
     'detailed-exitcode': Flags.boolean({
@@ -58,7 +64,7 @@ The first Ctrl-C (or SIGTERM) stops starting new stacks and lets running terrafo
     return detailed && code === ExitCode.Usage ? ExitCode.Failure : code
   }
 
-  async run(): Promise<PlanResult> {
+  async run(): Promise<WithExitCode<PlanResult>> {
     const {argv, flags} = await this.parse(Plan)
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard)
     const workspace = await this.workspace(flags)
@@ -77,12 +83,7 @@ The first Ctrl-C (or SIGTERM) stops starting new stacks and lets running terrafo
       terraformBin: flags['terraform-bin'],
     })
     if (!this.jsonEnabled()) this.log(renderPlanReport(run, {drift: flags.drift}))
-    for (const warning of run.warnings) this.warn(warning)
-    process.exitCode = run.exitCode
-    return {
-      ...run,
-      ...(shard ? {shard} : {}),
-      ...(flags.drift ? {drifted: run.clients.filter((client) => client.hasChanges).map((client) => client.id)} : {}),
-    }
+    const drifted = run.clients.filter((client) => client.hasChanges).map((client) => client.id)
+    return new WithExitCode({...run, ...(shard ? {shard} : {}), ...(flags.drift ? {drifted} : {})}, run.exitCode)
   }
 }

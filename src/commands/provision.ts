@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../base-command.ts'
+import {exitCodeTable, SeiketsuCommand, WithExitCode} from '../base-command.ts'
 import {loadRegistry} from '../registry/registry.ts'
 import {provisionClients} from '../terraform/clients.ts'
 import {fleetFlags} from '../terraform/flags.ts'
@@ -20,13 +20,20 @@ export default class Provision extends SeiketsuCommand<ProvisionResult> {
   }
   static override description = `Applies exactly the plans \`seiketsu plan\` saved and you reviewed: terraform apply -input=false <planfile> per client, never a fresh plan. It locks each selected stack until its apply ends (a stack that another plan or provision holds is exit 1, nothing applied) and applies its own checked copy of each plan. A missing plan, one older than its stack, one made by another terraform version, or one whose state moved on (another lineage or serial) is exit 2 (plan again) and nothing is applied; so is a stack whose certificate can never be validated (set domain in seiketsu.yaml).
 A plan that deletes or replaces a stateful resource (database, bucket, key, cache, secret, log group, queue, topic, account) blocks that client (exit 3, nothing applied for it) unless --allow-destroy names each such address.
-On a terminal it lists the changes and asks; elsewhere it needs --yes (exit 2 otherwise, nothing applied).
-Exit codes: 0 applied; 1 a client was in use by another plan or provision; 2 no applicable saved plan (nothing applied); 3 a client was blocked; 4 terraform failed for a client (the others were still applied); 130 interrupted.`
+On a terminal it lists the changes and asks; elsewhere it needs --yes (exit 2 otherwise, nothing applied).`
   static override examples = [
     '<%= config.bin %> <%= command.id %> acme-realty',
     '<%= config.bin %> <%= command.id %> --yes --json',
     '<%= config.bin %> <%= command.id %> acme-realty --allow-destroy acme-realty:aws_kms_key.client --yes',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'applied',
+    1: 'a client was in use by another plan or provision, or the apply was not confirmed',
+    2: 'no applicable saved plan (plan again), or --yes is missing outside a terminal; nothing was applied',
+    3: 'a client was blocked by a destructive change not allowed (the others were applied)',
+    4: 'terraform failed for a client (the others were still applied)',
+    130: 'interrupted (Ctrl-C, SIGTERM)',
+  })
   static override flags = {
     ...fleetFlags,
     'allow-destroy': Flags.string({
@@ -43,7 +50,7 @@ Exit codes: 0 applied; 1 a client was in use by another plan or provision; 2 no 
   static override strict = false
   static override summary = 'Apply the saved, reviewed plans of the selected clients.'
 
-  async run(): Promise<ProvisionResult> {
+  async run(): Promise<WithExitCode<ProvisionResult>> {
     const {argv, flags} = await this.parse(Provision)
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard)
     const workspace = await this.workspace(flags)
@@ -59,9 +66,7 @@ Exit codes: 0 applied; 1 a client was in use by another plan or provision; 2 no 
       terraformBin: flags['terraform-bin'],
     })
     if (!this.jsonEnabled()) this.log(renderProvisionReport(run))
-    for (const warning of run.warnings) this.warn(warning)
-    process.exitCode = run.exitCode
-    return {...run, ...(shard ? {shard} : {})}
+    return new WithExitCode({...run, ...(shard ? {shard} : {})}, run.exitCode)
   }
 
   /** Nothing to apply needs no answer; --yes is the answer; otherwise ask on a terminal or refuse. */

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../base-command.ts'
+import {exitCodeTable, SeiketsuCommand, WithExitCode} from '../base-command.ts'
 import {trailHead} from '../registry/audit-trail.ts'
 import {workspacePaths} from '../workspace/workspace.ts'
 import {ExitCode, SeiketsuError} from '../errors.ts'
@@ -34,6 +34,12 @@ AWS calls go to each client's account through the provisioner role. Every change
     '<%= config.bin %> <%= command.id %> acme-realty --kind jwt --kind kms --yes',
     '<%= config.bin %> <%= command.id %> --kind kms --now --yes --json',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'every rotation done (--dry-run: shown)',
+    1: 'not confirmed: nothing was rotated',
+    2: 'invalid input, or --yes is missing outside a terminal; nothing was rotated',
+    4: 'AWS failed for a rotation (the others were still done); another failure ends with its own code',
+  })
   static override flags = {
     ...awsFlags,
     'dry-run': Flags.boolean({default: false, description: 'Show what would change; change nothing.'}),
@@ -53,7 +59,7 @@ AWS calls go to each client's account through the provisioner role. Every change
   static override strict = false
   static override summary = 'Rotate JWT signing keys, KMS keys, integration secrets and DB credentials.'
 
-  async run(): Promise<RotateKeysCommandResult> {
+  async run(): Promise<WithExitCode<RotateKeysCommandResult>> {
     const {argv, flags} = await this.parse(RotateKeys)
     const workspace = await this.workspace(flags)
     // Every change here is recorded: a broken trail stops it before anything changes.
@@ -85,11 +91,8 @@ AWS calls go to each client's account through the provisioner role. Every change
     }
     // Like plan and provision: the result document stays the output; the exit code says what failed.
     const failure = rotationFailure(result)
-    if (failure) {
-      process.exitCode = failure.exitCode
-      if (!this.jsonEnabled()) this.logToStderr(failure.message)
-    }
-    return result
+    if (failure) this.logToStderr(failure.message)
+    return new WithExitCode(result, failure?.exitCode ?? ExitCode.Ok)
   }
 
   private async confirm(clients: readonly ClientManifest[], kinds: RotationKind[], yes: boolean): Promise<void> {

@@ -2,7 +2,7 @@ import {relative, resolve} from 'node:path'
 
 import {Args, Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../base-command.ts'
+import {exitCodeTable, SeiketsuCommand} from '../base-command.ts'
 import {loadRegistry} from '../registry/registry.ts'
 import {workspaceReadiness} from '../stacks/readiness.ts'
 import type {SynthesizedStack} from '../stacks/synth.ts'
@@ -28,6 +28,10 @@ Unknown ids or an invalid registry: exit 2, nothing written.`
     '<%= config.bin %> <%= command.id %> acme-realty globex-homes',
     '<%= config.bin %> <%= command.id %> --out build/stacks --json',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'the selected stacks were synthesized',
+    2: 'unknown ids, an invalid registry or an unwritable --out; nothing was written',
+  })
   static override flags = {
     out: Flags.string({description: 'Folder to write the stacks to (default: cdktf.out in the workspace).'}),
   }
@@ -72,8 +76,6 @@ Unknown ids or an invalid registry: exit 2, nothing written.`
           ]),
       ...workspaceReadiness(workspace.config),
     ]
-    for (const warning of warnings) this.warn(warning)
-    // Under --json the warnings travel in the document (this.warn is silent there).
     return {
       stacks: stacks.map(({client, file, id, kind, resources}) => ({
         ...(client ? {client} : {}),

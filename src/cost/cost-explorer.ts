@@ -55,15 +55,17 @@ export interface CostExplorerOptions {
 /** The Cost Explorer time period of a month: Start inclusive, End exclusive (today + 1 for the running month). */
 export function monthPeriod(month: string, now: Date): {Start: string; End: string} {
   const match = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(month)
-  if (!match) throw usageError(`--month ${month}: expected YYYY-MM, e.g. 2026-08`, {code: 'INVALID_MONTH'})
+  if (!match)
+    throw usageError(`month ${month}: expected YYYY-MM, e.g. 2026-08`, {code: 'INVALID_MONTH', input: 'month'})
   const year = Number(match[1])
   const index = Number(match[2]) - 1
   const start = new Date(Date.UTC(year, index, 1))
   const nextMonth = new Date(Date.UTC(year, index + 1, 1))
   const tomorrow = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1))
   if (start >= tomorrow)
-    throw usageError(`--month ${month} has not started yet`, {
+    throw usageError(`month ${month} has not started yet`, {
       code: 'INVALID_MONTH',
+      input: 'month',
       suggestions: ['seiketsu cost estimate tells what a month should cost before it happens.'],
     })
   const end = nextMonth < tomorrow ? nextMonth : tomorrow

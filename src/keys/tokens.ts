@@ -1,5 +1,6 @@
 import {randomUUID} from 'node:crypto'
 
+import type {ErrorCodeFor} from '../error-codes.ts'
 import {ExitCode, SeiketsuError, usageError} from '../errors.ts'
 import {defaultTokenAudience, defaultTokenIssuer} from '../naming.ts'
 import type {ClientManifest} from '../registry/manifest.ts'
@@ -64,29 +65,36 @@ export interface IssuedToken {
   claims: ClientTokenClaims
 }
 
-/** Checks role, user and TTL of a token request against the RBAC data (exit 2 naming the flag). */
+/** Checks role, user and TTL of a token request against the RBAC data (exit 2 naming the field). */
 export function checkIssueRequest(rbac: Rbac, request: IssueRequest): {role: Role; ttlSeconds: number} {
   const roles = clientRoles(rbac)
   const role = rbac.roles[request.role]
   if (!role || role.scope !== 'client')
     throw usageError(
       role
-        ? `--role ${request.role}: ${role.displayName} is a platform role; ClientTokens carry client roles (${roles.map((r) => r.name).join(', ')})`
-        : `--role: unknown role '${request.role}' (allowed: ${roles.map((r) => r.name).join(', ')})`,
-      {code: 'INVALID_ROLE', details: {allowed: roles.map((r) => r.name)}},
+        ? `role ${request.role}: ${role.displayName} is a platform role; ClientTokens carry client roles (${roles.map((r) => r.name).join(', ')})`
+        : `role: unknown role '${request.role}' (allowed: ${roles.map((r) => r.name).join(', ')})`,
+      {code: 'INVALID_ROLE', details: {allowed: roles.map((r) => r.name)}, input: 'role'},
     )
   const user = request.user.trim()
   if (user === '' || user.length > 256 || /\p{Cc}/u.test(user))
-    throw usageError('--user: a user id of 1-256 printable characters', {code: 'INVALID_USER'})
+    throw usageError('user: a user id of 1-256 printable characters', {code: 'INVALID_USER', input: 'user'})
   let ttlSeconds = Math.min(DEFAULT_TTL_SECONDS, role.maxTtlSeconds)
   if (request.ttl !== undefined) {
     const parsed = parseDuration(request.ttl)
     if (parsed === undefined)
-      throw usageError(`--ttl: '${request.ttl}' is not a duration such as 30s, 15m or 1h`, {code: 'INVALID_TTL'})
+      throw usageError(`ttl: '${request.ttl}' is not a duration such as 30s, 15m or 1h`, {
+        code: 'INVALID_TTL',
+        input: 'ttl',
+      })
     if (parsed > role.maxTtlSeconds)
       throw usageError(
-        `--ttl ${request.ttl} is longer than ${role.displayName} tokens may live (${formatDuration(role.maxTtlSeconds)})`,
-        {code: 'TTL_TOO_LONG', suggestions: [`Pass --ttl ${formatDuration(role.maxTtlSeconds)} or less.`]},
+        `ttl ${request.ttl} is longer than ${role.displayName} tokens may live (${formatDuration(role.maxTtlSeconds)})`,
+        {
+          code: 'TTL_TOO_LONG',
+          input: 'ttl',
+          suggestions: [`Pass --ttl ${formatDuration(role.maxTtlSeconds)} or less.`],
+        },
       )
     ttlSeconds = parsed
   }
@@ -190,7 +198,11 @@ export interface VerifiedToken {
 }
 
 /** A rejected token: exit 3, with a stable reason code. */
-export function tokenRejected(code: string, reason: string, details: Record<string, unknown> = {}): SeiketsuError {
+export function tokenRejected(
+  code: ErrorCodeFor<typeof ExitCode.Policy>,
+  reason: string,
+  details: Record<string, unknown> = {},
+): SeiketsuError {
   return new SeiketsuError(`Token rejected: ${reason}`, ExitCode.Policy, {code, details: {reason: code, ...details}})
 }
 
@@ -319,8 +331,9 @@ export async function verifyClientToken(
   const rbac = await loadRbac()
   const unknown = (options.require ?? []).filter((permission) => !(permission in rbac.permissions))
   if (unknown.length > 0)
-    throw usageError(`--require: unknown permission ${unknown.map((p) => `'${p}'`).join(', ')}`, {
+    throw usageError(`require: unknown permission ${unknown.map((p) => `'${p}'`).join(', ')}`, {
       code: 'INVALID_PERMISSION',
+      input: 'require',
       suggestions: [`Permissions are listed in templates/rbac.yaml: ${Object.keys(rbac.permissions).join(', ')}`],
     })
   let client: ClientManifest

@@ -65,7 +65,7 @@ export async function trailHead(file: string): Promise<{prev: string; seq: numbe
     throw usageError(
       `.seiketsu/audit-trail.jsonl:${lines.length}: the last line is not a trail record, so nothing more can be chained to it; nothing was changed`,
       {
-        code: 'TRAIL_BROKEN',
+        code: 'MALFORMED_FILE',
         suggestions: [
           'seiketsu audit trail --verify names the first bad record',
           'Restore the file from git (git checkout -- .seiketsu/audit-trail.jsonl) or resolve its merge conflict',

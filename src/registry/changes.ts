@@ -356,12 +356,12 @@ export async function updateClient(
       !STATUS_TRANSITIONS[existing.status].includes(changes.status)
     )
       throw usageError(
-        `--status: ${existing.status} → ${changes.status} is not allowed (from ${existing.status}: ${STATUS_TRANSITIONS[existing.status].join(', ') || 'none, it is final'})`,
-        {code: 'INVALID_TRANSITION'},
+        `status: ${existing.status} → ${changes.status} is not allowed (from ${existing.status}: ${STATUS_TRANSITIONS[existing.status].join(', ') || 'none, it is final'})`,
+        {code: 'INVALID_TRANSITION', input: 'status'},
       )
     const patched = changes.integrations ? patchIntegrations(existing.integrations, changes.integrations) : undefined
     if (patched && patched.problems.length > 0)
-      throw usageError(`--setting: ${patched.problems.join('; ')}`, {code: 'INVALID_FLAG'})
+      throw usageError(`setting: ${patched.problems.join('; ')}`, {code: 'INVALID_FLAG', input: 'setting'})
     const next: ClientManifest = {
       ...existing,
       ...Object.fromEntries(

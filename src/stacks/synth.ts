@@ -111,7 +111,7 @@ export async function prepareStacks(
   // and say which folder failed.
   await mkdir(stacksFolder(outDir), {recursive: true}).catch((error: NodeJS.ErrnoException) => {
     throw usageError(`--out ${options.outDir ?? outDir}: cannot create the folder (${error.code})`, {
-      code: 'UNWRITABLE_OUT',
+      code: 'UNWRITABLE_OUTPUT',
     })
   })
   const {config, tiers} = workspace

@@ -1,6 +1,7 @@
 import type {ListrTask} from 'listr2'
 
-import {chooseRenderer, runTasks} from '../ui/tasks.ts'
+import {runTasks} from '../ui/tasks.ts'
+import {detectTerminal} from '../ui/terminal.ts'
 import {lockHintFor, stackBackendOf, type StateLockHint} from './diagnostics.ts'
 import {handleInterrupts} from './interrupts.ts'
 import type {LiveProcess} from './processes.ts'
@@ -145,7 +146,7 @@ async function runWithProgress<R>(
   concurrency: number,
 ): Promise<void> {
   // Steps (init, plan, show) show under the live row on a terminal; CI logs get one line per stack start and end.
-  const live = chooseRenderer({json: false}) === 'default'
+  const live = detectTerminal({json: false}).renderer === 'default'
   const tasks: ListrTask<object>[] = stacks.map((stack) => ({
     task: async (_, task) => {
       const result = await runOne(stack, (name) => {

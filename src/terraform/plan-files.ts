@@ -4,6 +4,8 @@ import {join} from 'node:path'
 
 import writeFileAtomic from 'write-file-atomic'
 
+import type {ErrorCodeFor} from '../error-codes.ts'
+import type {ExitCode} from '../errors.ts'
 import type {PlanSummary} from './plan-summary.ts'
 import type {ServiceGate} from './service-gate.ts'
 
@@ -201,7 +203,7 @@ export function problemReason(
 }
 
 /** The error code for a set of saved-plan problems. */
-export function problemCode(problems: readonly SavedPlanProblem[]): string {
+export function problemCode(problems: readonly SavedPlanProblem[]): ErrorCodeFor<typeof ExitCode.Usage> {
   if (problems.every((problem) => problem === 'other-terraform')) return 'PLAN_FROM_OTHER_TERRAFORM'
   if (problems.every((problem) => problem === 'stale-state' || problem === 'other-state')) return 'STALE_PLAN'
   return 'NO_SAVED_PLAN'

@@ -14,7 +14,10 @@ import {readStateFile, stateMetaOf, type StateMeta} from './state-meta.ts'
  */
 
 /** A failure to read a backend's state (exit 4), with the code of the fix when seiketsu knows it. */
-function readError(message: string, code = 'STATE_READ_FAILED'): SeiketsuError {
+function readError(
+  message: string,
+  code: 'STATE_NOT_BOOTSTRAPPED' | 'STATE_READ_FAILED' = 'STATE_READ_FAILED',
+): SeiketsuError {
   return new SeiketsuError(message, code === 'STATE_NOT_BOOTSTRAPPED' ? ExitCode.Usage : ExitCode.External, {code})
 }
 

@@ -107,7 +107,7 @@ export async function bootstrapState(
         `The platform state was ${applied ? 'applied on local state but ' : ''}not moved into s3://${state.bucket}: ${migration.error ?? migration.status}`,
         migration.status === 'interrupted' ? ExitCode.Interrupted : ExitCode.External,
         {
-          code: migration.code ?? 'MIGRATION_FAILED',
+          code: migration.status === 'interrupted' ? 'INTERRUPTED' : 'MIGRATION_FAILED',
           details: {migration},
           suggestions: [
             `Fix that, then run seiketsu state bootstrap again: it moves ${localPath} without applying again`,

@@ -1,20 +1,6 @@
 import type {ListrTask} from 'listr2'
 
-import {runningInCi} from '../base-command.ts'
-
-export type RendererName = 'default' | 'simple' | 'silent'
-
-/**
- * Which listr2 renderer suits where we are: nothing under --json (stdout holds one JSON document),
- * plain lines in CI, without a terminal or with NO_COLOR, the live list on a terminal.
- */
-export function chooseRenderer(options: {json: boolean; env?: NodeJS.ProcessEnv; stdoutIsTty?: boolean}): RendererName {
-  const env = options.env ?? process.env
-  if (options.json) return 'silent'
-  const tty = options.stdoutIsTty ?? Boolean(process.stdout.isTTY)
-  if (!tty || runningInCi(env) || env.NO_COLOR || env.TERM === 'dumb') return 'simple'
-  return 'default'
-}
+import {detectTerminal, type RendererName} from './terminal.ts'
 
 export interface TaskListOptions<Ctx> {
   json: boolean
@@ -26,7 +12,7 @@ export interface TaskListOptions<Ctx> {
 }
 
 /**
- * Runs a listr2 task list with the renderer chosen above. listr2 is imported here, lazily, so that
+ * Runs a listr2 task list with the renderer the terminal calls for. listr2 is imported here, lazily, so that
  * commands that never show progress do not pay for it. Signal handling stays with the caller.
  */
 export async function runTasks<Ctx extends object>(
@@ -34,7 +20,7 @@ export async function runTasks<Ctx extends object>(
   options: TaskListOptions<Ctx>,
 ): Promise<Ctx> {
   const {Listr} = await import('listr2')
-  const renderer = chooseRenderer({json: options.json})
+  const {renderer} = detectTerminal({json: options.json})
   const list = new Listr<Ctx, RendererName, RendererName>(tasks, {
     collectErrors: options.exitOnError === false,
     concurrent: options.concurrent ?? false,

@@ -49,8 +49,9 @@ export async function loadWorkspace(explicitDir?: string, cwd = process.cwd()): 
   if (explicitDir) {
     root = resolve(cwd, explicitDir)
     if (!(await isFile(join(root, WORKSPACE_FILE))))
-      throw usageError(`--workspace ${explicitDir}: no ${WORKSPACE_FILE} there`, {
+      throw usageError(`workspace ${explicitDir}: no ${WORKSPACE_FILE} there`, {
         code: 'NO_WORKSPACE',
+        input: 'workspace',
         suggestions: [`seiketsu init ${explicitDir}`],
       })
   } else {

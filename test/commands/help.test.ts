@@ -19,6 +19,24 @@ describe('seiketsu --help', () => {
     }
   })
 
+  it("shows each command's own exit codes (its static exitCodes) as EXIT CODES after the examples", async () => {
+    const read = async <T>(file: string) => JSON.parse(await readFile(join(repoRoot, file), 'utf8')) as T
+    const {commands} = await read<{commands: Record<string, {exitCodes?: Record<string, string>}>}>(
+      'oclif.manifest.json',
+    )
+    const {plain} = await read<{plain: Record<string, string>}>('dist/help-cache.json')
+    const words = (text: string) => text.replaceAll(/\s+/g, ' ').trim()
+    expect(Object.keys(commands)).to.include.members(['init', 'plan', 'audit:trail'])
+    for (const [id, {exitCodes}] of Object.entries(commands)) {
+      expect(exitCodes, id).to.include.keys('0', '1', '2')
+      const page = plain[id.replaceAll(':', ' ')]!
+      const [before, section] = page.split(/^EXIT CODES$/m)
+      expect(before, id).to.include('EXAMPLES')
+      const rows = words(section!.split(/^\S/m)[0]!)
+      for (const [code, meaning] of Object.entries(exitCodes!)) expect(rows, id).to.include(words(`${code} ${meaning}`))
+    }
+  })
+
   it('lists the commands and topics, and the version line is the running Node', async () => {
     const result = await runCli(['--help'])
     expect(result.stdout).to.include(`node-${process.version}`)

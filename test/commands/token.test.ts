@@ -41,6 +41,17 @@ describe('seiketsu token / keys jwks (CLI)', () => {
     expect(plain.stderr).to.contain('viewer token for alice at acme')
   })
 
+  it('names the flag of a bad field, in the message on stderr and in the JSON error', async () => {
+    const base = ['token', 'issue', '--client', 'acme', '--user', 'alice']
+    const role = await cli([...base, '--role', 'owner'])
+    expect(role.exitCode).to.equal(2)
+    expect(role.errorText).to.include("--role: unknown role 'owner' (allowed:")
+    const ttl = await cli([...base, '--role', 'viewer', '--ttl', 'soon', '--json'])
+    expect(parseJson<{error: {message: string}}>(ttl).error.message).to.equal(
+      "--ttl: 'soon' is not a duration such as 30s, 15m or 1h",
+    )
+  })
+
   it('verifies: exit 0 with the claims; exit 3 with the reason; TOKEN - reads stdin', async () => {
     const {token} = parseJson<{token: string}>(
       await cli(['token', 'issue', '--client', 'acme', '--user', 'alice', '--role', 'admin', '--json']),

@@ -107,6 +107,11 @@ describe('ClientTokens', () => {
     expect(unknown.code).to.equal('INVALID_ROLE')
     const badTtl = await rejection(issueClientToken(workspace, 'acme', {role: 'viewer', ttl: '15 minutes', user: 'a'}))
     expect(badTtl.code).to.equal('INVALID_TTL')
+    // The domain names its own field; the command layer turns it into the flag (--ttl).
+    expect([badTtl.message, badTtl.input]).to.deep.equal([
+      "ttl: '15 minutes' is not a duration such as 30s, 15m or 1h",
+      'ttl',
+    ])
   })
 
   it('keeps verifying tokens issued before a rotation through the overlap, and not after the key is removed', async () => {

@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {auditWorkspace} from '../../audit/audit.ts'
 import {FORMATS, jsonReport, parseOutputs, renderReport, writeOutputs} from '../../audit/outputs.ts'
 import {SEVERITIES, type AuditReport} from '../../audit/types.ts'
-import {SeiketsuCommand, type BaseFlags} from '../../base-command.ts'
+import {exitCodeTable, SeiketsuCommand, WithExitCode, type BaseFlags} from '../../base-command.ts'
 import {ExitCode, isSeiketsuError} from '../../errors.ts'
 import type {Workspace} from '../../workspace/workspace.ts'
 
@@ -24,6 +24,11 @@ Findings at or above --fail-on (default low) exit 3 unless audit-exceptions.yaml
     '<%= config.bin %> <%= command.id %> --output sarif=audit.sarif --output junit=audit.xml',
     '<%= config.bin %> <%= command.id %> --path infra/ --plan-json plan.json --format json',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'no unsuppressed finding at or above --fail-on',
+    2: 'unreadable or malformed input (the file and line are named)',
+    3: 'an unsuppressed finding at or above --fail-on',
+  })
   static override flags = {
     'fail-on': Flags.option({
       default: 'low',
@@ -53,7 +58,7 @@ Findings at or above --fail-on (default low) exit 3 unless audit-exceptions.yaml
   static override strict = false
   static override summary = 'Audit stacks and Terraform against the security policy.'
 
-  async run(): Promise<AuditResult> {
+  async run(): Promise<WithExitCode<AuditResult>> {
     const {argv, flags} = await this.parse(Audit)
     const ids = argv as string[]
     const external = Boolean(flags.path?.length || flags['plan-json']?.length)
@@ -79,12 +84,11 @@ Findings at or above --fail-on (default low) exit 3 unless audit-exceptions.yaml
       )
     if (!this.jsonEnabled()) {
       const screen = bareFile ? 'table' : flags.format
-      const color = screen === 'table' && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
+      const color = screen === 'table' && this.terminal.color
       this.log(renderReport(report, screen, {color, paths: {cwd, root}, version}).replace(/\n$/, ''))
       for (const target of targets) this.logToStderr(`Wrote ${target.format} report to ${target.file}`)
     }
-    if (!report.passed) process.exitCode = ExitCode.Policy
-    return {...jsonReport(report), outputs: targets}
+    return new WithExitCode({...jsonReport(report), outputs: targets}, report.passed ? ExitCode.Ok : ExitCode.Policy)
   }
 
   /** The workspace, or none when only --path / --plan-json are audited outside one. */

@@ -1,6 +1,6 @@
 import {ruleCatalogue} from '../../audit/catalogue.ts'
 import type {RuleSummary} from '../../audit/types.ts'
-import {SeiketsuCommand} from '../../base-command.ts'
+import {exitCodeTable, SeiketsuCommand} from '../../base-command.ts'
 import {renderTable} from '../../ui/table.ts'
 
 export interface AuditRulesResult {
@@ -11,6 +11,9 @@ export default class AuditRules extends SeiketsuCommand<AuditRulesResult> {
   static override description =
     'Every rule seiketsu audit checks: id, title, severity, scope (resource, stack or fleet), resource types, the requirement it enforces, the peer Checkov / Trivy checks it corresponds to, and how to fix a finding. Needs no workspace.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+  static exitCodes = exitCodeTable({
+    0: 'the rules were listed',
+  })
   static override summary = 'List the audit rules.'
 
   async run(): Promise<AuditRulesResult> {

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../../base-command.ts'
+import {exitCodeTable, SeiketsuCommand} from '../../base-command.ts'
 import {ExitCode, SeiketsuError} from '../../errors.ts'
 import {loadRegistry} from '../../registry/registry.ts'
 import {readTrail, verifyTrail, type TrailRecord, type TrailVerification} from '../../registry/audit-trail.ts'
@@ -21,6 +21,10 @@ export default class AuditTrail extends SeiketsuCommand<AuditTrailResult> {
     '<%= config.bin %> <%= command.id %> --client acme-realty',
     '<%= config.bin %> <%= command.id %> --verify',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'the trail was shown (--verify: it is intact)',
+    3: 'the hash chain is broken (the first bad record is named)',
+  })
   static override flags = {
     client: Flags.string({description: 'Only the records of this client.'}),
     verify: Flags.boolean({default: false, description: 'Check the hash chain; exit 3 when it is broken.'}),

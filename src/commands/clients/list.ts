@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../../base-command.ts'
+import {exitCodeTable, SeiketsuCommand} from '../../base-command.ts'
 import {usageError} from '../../errors.ts'
 import {CLIENT_STATUSES, enabledIntegrations, type ClientManifest} from '../../registry/manifest.ts'
 import {loadRegistry} from '../../registry/registry.ts'
@@ -18,6 +18,10 @@ export default class ClientsList extends SeiketsuCommand<ClientsListResult> {
     '<%= config.bin %> <%= command.id %> --tier gold --status active',
     '<%= config.bin %> <%= command.id %> --json',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'the clients were listed',
+    2: 'an unknown tier, or an invalid registry',
+  })
   static override flags = {
     status: Flags.option({description: 'Only clients with this status.', options: CLIENT_STATUSES})(),
     tier: Flags.string({description: 'Only clients of this tier.'}),

@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {SeiketsuCommand} from '../../base-command.ts'
+import {exitCodeTable, SeiketsuCommand} from '../../base-command.ts'
 import {INTEGRATION_LABELS, INTEGRATIONS, type ClientManifest} from '../../registry/manifest.ts'
 import {loadRegistry} from '../../registry/registry.ts'
 import {describeTier} from '../../tiers/tiers.ts'
@@ -17,6 +17,10 @@ export default class ClientsShow extends SeiketsuCommand<ClientsShowResult> {
     '<%= config.bin %> <%= command.id %> acme-realty',
     '<%= config.bin %> <%= command.id %> acme-realty --json',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'the client was shown',
+    2: 'an unknown client, or an invalid registry',
+  })
   static override summary = 'Show one client.'
 
   async run(): Promise<ClientsShowResult> {

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../../base-command.ts'
+import {exitCodeTable, SeiketsuCommand} from '../../base-command.ts'
 import {usageError} from '../../errors.ts'
 import {describeIntegrations, updateClient, type IntegrationPatch} from '../../registry/changes.ts'
 import {CLIENT_STATUSES, INTEGRATIONS, type ClientManifest, type IntegrationName} from '../../registry/manifest.ts'
@@ -23,6 +23,11 @@ Status moves one way: active ⇄ suspended → offboarding → offboarded.
     '<%= config.bin %> <%= command.id %> acme-realty --status suspended --json',
     '<%= config.bin %> <%= command.id %> acme-realty --account-id 123456789012',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'changed (--dry-run: shown)',
+    1: 'a runtime error, or another seiketsu process held the registry lock',
+    2: 'an unknown client, an invalid value or status change; nothing was written',
+  })
   static override flags = {
     'account-id': Flags.string({description: "The client's AWS account id, once it has one (12 digits)."}),
     'dry-run': Flags.boolean({default: false, description: 'Show the change without writing it.'}),

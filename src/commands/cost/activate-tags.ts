@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../../base-command.ts'
+import {exitCodeTable, SeiketsuCommand, WithExitCode} from '../../base-command.ts'
 import {
   activateCostAllocationTags,
   TAG_DISCOVERY_DELAY,
@@ -16,12 +16,16 @@ export default class CostActivateTags extends SeiketsuCommand<CostActivateTagsRe
   static override description = `Activates seiketsu's cost-allocation tag keys (${COST_ALLOCATION_TAGS.join(', ')}) through Cost Explorer in the management (payer) account: ListCostAllocationTags tells each key's status, UpdateCostAllocationTagsStatus activates the inactive ones (20 per request). Safe to run again: active keys are left alone, and a run with nothing to do says so.
 Billing learns a tag key up to 24 hours after the first resource carrying it exists, so right after the first apply a key can be "not known to Billing yet": run the command again a day later (a scheduled CI job can).
 Each Cost Explorer request costs $0.01: the command says how many it made; --max-attempts bounds the retries. Credentials come from the standard AWS chain (--profile, AWS_PROFILE, environment, SSO…); --endpoint-url or AWS_ENDPOINT_URL_COST_EXPLORER points it elsewhere.
-Exit 0 unless AWS failed or refused a key (4). A key not known to Billing yet is a warning and "complete": false in --json: run the command again later.`
+A key not known to Billing yet is a warning and "complete": false in --json: run the command again later.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --dry-run',
     '<%= config.bin %> <%= command.id %> --profile payer --json',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'every key is active or was activated (a key not known to Billing yet is a warning)',
+    4: 'AWS failed or refused a key',
+  })
   static override flags = {
     'dry-run': Flags.boolean({default: false, description: 'Only list each key and what would change.'}),
     'endpoint-url': Flags.string({
@@ -37,7 +41,7 @@ Exit 0 unless AWS failed or refused a key (4). A key not known to Billing yet is
   }
   static override summary = "Activate seiketsu's cost-allocation tags (Cost Explorer)."
 
-  async run(): Promise<CostActivateTagsResult> {
+  async run(): Promise<WithExitCode<CostActivateTagsResult>> {
     const {flags} = await this.parse(CostActivateTags)
     const result = await activateCostAllocationTags(COST_ALLOCATION_TAGS, {
       dryRun: flags['dry-run'],
@@ -50,8 +54,6 @@ Exit 0 unless AWS failed or refused a key (4). A key not known to Billing yet is
       this.warn(
         `Not known to Billing yet: ${result.notKnownYet.join(', ')} (it learns a key ${TAG_DISCOVERY_DELAY} after the first tagged resource exists). Run seiketsu cost activate-tags again later.`,
       )
-    const exitCode = tagActivationExitCode(result)
-    if (exitCode !== 0) process.exitCode = exitCode
-    return result
+    return new WithExitCode(result, tagActivationExitCode(result))
   }
 }

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../../base-command.ts'
+import {exitCodeTable, SeiketsuCommand} from '../../base-command.ts'
 import {estimateClients, estimateTier, type ClientCostEstimate} from '../../cost/client-estimate.ts'
 import {estimateCsv, estimateTable, OUTPUT_FORMATS} from '../../cost/render.ts'
 import {usageError} from '../../errors.ts'
@@ -23,6 +23,10 @@ With --tier and no client: what a new client of that tier would cost (synthesize
     '<%= config.bin %> <%= command.id %> --tier gold --region eu-west-1',
     '<%= config.bin %> <%= command.id %> --tier silver --json',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'estimated',
+    2: 'an unknown client or tier, a missing price table or price, or a stack that cannot be priced',
+  })
   static override flags = {
     format: Flags.option({default: 'table', description: 'Output format.', options: OUTPUT_FORMATS})(),
     region: Flags.string({description: 'Region of the hypothetical client of --tier (default: the workspace region).'}),

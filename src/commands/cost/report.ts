@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../../base-command.ts'
+import {exitCodeTable, SeiketsuCommand, WithExitCode} from '../../base-command.ts'
 import {COST_METRICS, GROUP_BYS, previousMonth} from '../../cost/cost-explorer.ts'
 import {monthlyCostReport} from '../../cost/monthly-report.ts'
 import {OUTPUT_FORMATS, reportCsv, reportTable} from '../../cost/render.ts'
@@ -14,14 +14,18 @@ export default class CostReportCommand extends SeiketsuCommand<CostReportResult>
     ids: Args.string({description: 'Client ids (default: every client that is not offboarded).'}),
   }
   static override description = `Asks Cost Explorer (GetCostAndUsage, monthly, grouped by linked account or by the seiketsu:client tag, every page) from the management account, maps the costs to clients through the registry, lists accounts or tags no client owns as unallocated, and compares each client with its tier's budget. Amounts are summed exactly; --json and CSV carry them as exact decimal strings.
-Each Cost Explorer request costs $0.01: the report says how many it made, --max-attempts bounds the retries of each page, and a final month is cached under .seiketsu/cache/ so asking again costs nothing (--refresh asks again). Credentials come from the standard AWS chain (--profile, AWS_PROFILE, environment, SSO…); --endpoint-url or AWS_ENDPOINT_URL_COST_EXPLORER points it elsewhere.
-Exit 3 with --fail-over-budget when a client is over budget; exit 4 when AWS fails.`
+Each Cost Explorer request costs $0.01: the report says how many it made, --max-attempts bounds the retries of each page, and a final month is cached under .seiketsu/cache/ so asking again costs nothing (--refresh asks again). Credentials come from the standard AWS chain (--profile, AWS_PROFILE, environment, SSO…); --endpoint-url or AWS_ENDPOINT_URL_COST_EXPLORER points it elsewhere.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> --month 2026-08',
     '<%= config.bin %> <%= command.id %> --month 2026-08 --group-by tag --format csv',
     '<%= config.bin %> <%= command.id %> acme-realty --month 2026-08 --metric AmortizedCost --json',
     '<%= config.bin %> <%= command.id %> --fail-over-budget --profile payer',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'reported',
+    3: '--fail-over-budget: a client is over its budget (the report is still printed)',
+    4: 'Cost Explorer failed',
+  })
   static override flags = {
     'endpoint-url': Flags.string({
       description: 'Cost Explorer endpoint (default: AWS_ENDPOINT_URL_COST_EXPLORER or AWS).',
@@ -47,7 +51,7 @@ Exit 3 with --fail-over-budget when a client is over budget; exit 4 when AWS fai
   static override strict = false
   static override summary = 'Report what each client cost in a month (Cost Explorer).'
 
-  async run(): Promise<CostReportResult> {
+  async run(): Promise<WithExitCode<CostReportResult>> {
     const {argv, flags} = await this.parse(CostReportCommand)
     const workspace = await this.workspace(flags)
     const now = new Date()
@@ -67,13 +71,11 @@ Exit 3 with --fail-over-budget when a client is over budget; exit 4 when AWS fai
       else if (flags.format === 'csv') this.log(reportCsv(report))
       else this.log(reportTable(report))
     }
-    const over = report.clients.filter((client) => client.overBudget)
-    if (flags['fail-over-budget'] && over.length > 0) {
+    const over = flags['fail-over-budget'] ? report.clients.filter((client) => client.overBudget) : []
+    if (over.length > 0)
       this.logToStderr(
         `Over budget: ${over.map((client) => `${client.id} (${client.amount} > ${client.budget})`).join(', ')}`,
       )
-      process.exitCode = ExitCode.Policy
-    }
-    return report
+    return new WithExitCode(report, over.length > 0 ? ExitCode.Policy : ExitCode.Ok)
   }
 }

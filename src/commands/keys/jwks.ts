@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {SeiketsuCommand} from '../../base-command.ts'
+import {exitCodeTable, SeiketsuCommand} from '../../base-command.ts'
 import {awsFlags, awsOptionsFrom} from '../../keys/aws-flags.ts'
 import {clientJwks} from '../../keys/signing-keys.ts'
 import type {PublicJwk} from '../../keys/key-set.ts'
@@ -17,6 +17,10 @@ The platform API publishes this document; the keys are created on first use.`
     '<%= config.bin %> <%= command.id %> acme-realty > jwks.json',
     '<%= config.bin %> <%= command.id %> acme-realty --json',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'the key set was printed',
+    4: 'AWS failed',
+  })
   static override flags = {...awsFlags}
   static override summary = "Print a client's public JWKS."
 

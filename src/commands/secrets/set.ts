@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {SeiketsuCommand} from '../../base-command.ts'
+import {exitCodeTable, SeiketsuCommand} from '../../base-command.ts'
 import {usageError} from '../../errors.ts'
 import {trailHead} from '../../registry/audit-trail.ts'
 import {workspacePaths} from '../../workspace/workspace.ts'
@@ -32,6 +32,11 @@ The client's service starts only once every integration secret holds a value: th
     '<%= config.bin %> <%= command.id %> acme-realty elevenlabs',
     'printf %s "$TWILIO_AUTH" | <%= config.bin %> <%= command.id %> acme-realty twilio --json',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'the new value was put',
+    2: 'not a secret integration of the client, an empty or too large value, or nothing piped on stdin; nothing was written',
+    4: 'AWS failed',
+  })
   static override flags = {...awsFlags}
   static override summary = "Set an integration's secret value."
 
@@ -57,7 +62,7 @@ The client's service starts only once every integration secret holds a value: th
 
   private async readValue(label: string): Promise<string> {
     if (this.isInteractive()) return promptPassword(`New ${label} secret`, {mask: false})
-    if (process.stdin.isTTY)
+    if (this.terminal.stdinIsTerminal)
       throw usageError(
         `No ${label} value: pipe it on stdin (e.g. printf %s "$VALUE" | seiketsu secrets set …); seiketsu only prompts on a terminal without --json or CI`,
         {code: 'MISSING_INPUT'},

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../../base-command.ts'
+import {exitCodeTable, SeiketsuCommand} from '../../base-command.ts'
 import {TERRAFORM_BIN_ENV} from '../../terraform/binary.ts'
 import {bootstrapPlatformState} from '../../terraform/clients.ts'
 import type {PlanSummary} from '../../terraform/plan-summary.ts'
@@ -11,9 +11,16 @@ import {promptConfirm} from '../../ui/prompt.ts'
 export type StateBootstrapResult = BootstrapResult
 
 export default class StateBootstrap extends SeiketsuCommand<StateBootstrapResult> {
-  static override description = `With state.backend: s3, every stack keeps its state in the state bucket, which the platform stack creates: until it exists, terraform cannot init any stack ("S3 bucket … does not exist"), and plan names this command. Bootstrap plans the platform stack on local state (.seiketsu/state/platform/), shows it and asks (--yes in CI), applies exactly that plan, then moves the platform state into the bucket it created with terraform init -migrate-state -force-copy and reads it back (lineage, serial and resource count must match). Idempotent: when the bucket already holds the platform state it does nothing; after a failure it resumes where it stopped.
-Exit codes: 0 bootstrapped (or already); 1 not confirmed, or the stack was in use; 2 state.backend is not s3, or --yes is missing outside a terminal; 3 the platform's first plan is destructive; 4 terraform failed or the moved state did not verify; 130 interrupted.`
+  static override description = `With state.backend: s3, every stack keeps its state in the state bucket, which the platform stack creates: until it exists, terraform cannot init any stack ("S3 bucket … does not exist"), and plan names this command. Bootstrap plans the platform stack on local state (.seiketsu/state/platform/), shows it and asks (--yes in CI), applies exactly that plan, then moves the platform state into the bucket it created with terraform init -migrate-state -force-copy and reads it back (lineage, serial and resource count must match). Idempotent: when the bucket already holds the platform state it does nothing; after a failure it resumes where it stopped.`
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --yes --json']
+  static exitCodes = exitCodeTable({
+    0: 'bootstrapped (or already)',
+    1: 'not confirmed, or the stack was in use',
+    2: 'state.backend is not s3, or --yes is missing outside a terminal',
+    3: "the platform's first plan is destructive",
+    4: 'terraform failed or the moved state did not verify',
+    130: 'interrupted (Ctrl-C, SIGTERM)',
+  })
   static override flags = {
     'allow-destroy': Flags.string({
       description: 'Allow this destructive change of the platform stack (a resource address). Repeatable.',
@@ -47,7 +54,6 @@ Exit codes: 0 bootstrapped (or already); 1 not confirmed, or the stack was in us
       terraformBin: flags['terraform-bin'],
     })
     if (!this.jsonEnabled()) this.log(renderBootstrapReport(result))
-    for (const warning of result.warnings) this.warn(warning)
     return result
   }
 

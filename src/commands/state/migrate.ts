@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../../base-command.ts'
+import {exitCodeTable, SeiketsuCommand, WithExitCode} from '../../base-command.ts'
 import {loadRegistry} from '../../registry/registry.ts'
 import {migrateClients} from '../../terraform/clients.ts'
 import {fleetFlags} from '../../terraform/flags.ts'
@@ -17,13 +17,19 @@ export default class StateMigrate extends SeiketsuCommand<StateMigrateResult> {
         'Client ids, and `platform` for the management-account stack (default: every client not offboarded).',
     }),
   }
-  static override description = `After seiketsu.yaml \`state\` changed (local → s3, another bucket, key prefix, region or endpoint), terraform refuses to init each stack ("Backend configuration changed") and plan names this command. For each selected stack it reads the state where it was, checks the new place is empty (or already holds this very state), runs terraform init -migrate-state -force-copy, and reads the state back through the new backend: lineage, serial and resource count must be the same. Another state already at the new place is refused (exit 2) and nothing is overwritten; an old local state file is renamed *.migrated once verified.
-Exit codes: 0 every stack migrated (or had nothing to move); 2 a stack was refused (another state at the destination; the state bucket does not exist yet: seiketsu state bootstrap); 4 terraform failed or a copy did not verify; 1 a stack was in use; 130 interrupted.`
+  static override description = `After seiketsu.yaml \`state\` changed (local → s3, another bucket, key prefix, region or endpoint), terraform refuses to init each stack ("Backend configuration changed") and plan names this command. For each selected stack it reads the state where it was, checks the new place is empty (or already holds this very state), runs terraform init -migrate-state -force-copy, and reads the state back through the new backend: lineage, serial and resource count must be the same. Another state already at the new place is refused (exit 2) and nothing is overwritten; an old local state file is renamed *.migrated once verified.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> acme-realty --json',
     '<%= config.bin %> <%= command.id %> --platform --no-synth',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'every stack migrated (or had nothing to move)',
+    1: 'a stack was in use by another plan or provision',
+    2: 'a stack was refused (another state at the destination; the state bucket does not exist yet: seiketsu state bootstrap)',
+    4: 'terraform failed or a copy did not verify',
+    130: 'interrupted (Ctrl-C, SIGTERM)',
+  })
   static override flags = {
     ...fleetFlags,
     synth: Flags.boolean({
@@ -36,7 +42,7 @@ Exit codes: 0 every stack migrated (or had nothing to move); 2 a stack was refus
   static override strict = false
   static override summary = "Move each stack's terraform state to the backend seiketsu.yaml now names, and verify it."
 
-  async run(): Promise<StateMigrateResult> {
+  async run(): Promise<WithExitCode<StateMigrateResult>> {
     const {argv, flags} = await this.parse(StateMigrate)
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard)
     const workspace = await this.workspace(flags)
@@ -51,8 +57,6 @@ Exit codes: 0 every stack migrated (or had nothing to move); 2 a stack was refus
       terraformBin: flags['terraform-bin'],
     })
     if (!this.jsonEnabled()) this.log(renderMigrationReport(run))
-    for (const warning of run.warnings) this.warn(warning)
-    process.exitCode = run.exitCode
-    return {...run, ...(shard ? {shard} : {})}
+    return new WithExitCode({...run, ...(shard ? {shard} : {})}, run.exitCode)
   }
 }

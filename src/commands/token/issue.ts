@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../../base-command.ts'
+import {exitCodeTable, SeiketsuCommand} from '../../base-command.ts'
 import {trailHead} from '../../registry/audit-trail.ts'
 import {workspacePaths} from '../../workspace/workspace.ts'
 import {awsFlags, awsOptionsFrom} from '../../keys/aws-flags.ts'
@@ -19,6 +19,12 @@ The client's signing keys are created on first use. The token alone goes to stdo
     '<%= config.bin %> <%= command.id %> --client acme-realty --user alice@acme.example --role agent',
     '<%= config.bin %> <%= command.id %> --client acme-realty --user ops-bot --role viewer --ttl 30s --json',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'issued: the token alone on stdout',
+    2: 'an unknown client or role, or an invalid --ttl or --user',
+    3: 'the client is not active',
+    4: 'AWS failed',
+  })
   static override flags = {
     ...awsFlags,
     client: Flags.string({description: 'Client id.', required: true}),

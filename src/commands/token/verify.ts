@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {SeiketsuCommand} from '../../base-command.ts'
+import {exitCodeTable, SeiketsuCommand} from '../../base-command.ts'
 import {usageError} from '../../errors.ts'
 import {awsFlags, awsOptionsFrom} from '../../keys/aws-flags.ts'
 import {verifyClientToken, type VerifiedToken} from '../../keys/tokens.ts'
@@ -18,6 +18,11 @@ Only ES256 is accepted (never none, never HMAC); the kid is looked up only in th
     '<%= config.bin %> <%= command.id %> eyJhbGciOi… --client acme-realty',
     'echo "$TOKEN" | <%= config.bin %> <%= command.id %> - --require leads:write --json',
   ]
+  static exitCodes = exitCodeTable({
+    0: 'the token is valid: its claims',
+    3: 'the token is rejected: the reason (code TOKEN_…)',
+    4: 'AWS failed',
+  })
   static override flags = {
     ...awsFlags,
     client: Flags.string({description: "Accept only this client's tokens (default: the token's client_id)."}),
