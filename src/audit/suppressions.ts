@@ -2,8 +2,8 @@ import {stat} from 'node:fs/promises'
 
 import {z} from 'zod'
 
-import {problemsError, zodProblems} from '../workspace/problems.ts'
-import {readYamlFile} from '../workspace/yaml-file.ts'
+import {problemsError, zodProblems} from '../input/problems.ts'
+import {readYamlFile} from '../input/yaml-file.ts'
 import {ruleById} from './rules/index.ts'
 import type {Finding, Suppression} from './types.ts'
 

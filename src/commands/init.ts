@@ -4,7 +4,7 @@ import {Args, Flags, type Interfaces} from '@oclif/core'
 
 import {exitCodeTable, SeiketsuCommand} from '../base-command.ts'
 import {usageError} from '../errors.ts'
-import {accountIdField, regionField} from '../workspace/fields.ts'
+import {accountIdField, regionField} from '../input/fields.ts'
 import {ensureGitRepository, gitTopLevel} from '../workspace/git.ts'
 import {createWorkspace, type WorkspaceSettings} from '../workspace/init.ts'
 import {promptInput, promptSelect, validateWith} from '../ui/prompt.ts'

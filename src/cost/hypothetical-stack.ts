@@ -2,7 +2,7 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {allocateCidr} from '../registry/cidr.ts'
+import {allocateCidr} from '../cidr.ts'
 import {SECRET_INTEGRATIONS, type ClientManifest} from '../registry/manifest.ts'
 import {readStackDocument} from '../stacks/store.ts'
 import type {Workspace} from '../workspace/workspace.ts'

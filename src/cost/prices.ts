@@ -6,8 +6,8 @@ import {z} from 'zod'
 import {usageError} from '../errors.ts'
 import {templatePath} from '../paths.ts'
 import type {Workspace} from '../workspace/workspace.ts'
-import {problemsError, zodProblems} from '../workspace/problems.ts'
-import {readYamlFile} from '../workspace/yaml-file.ts'
+import {problemsError, zodProblems} from '../input/problems.ts'
+import {readYamlFile} from '../input/yaml-file.ts'
 import {decimal, isDecimalText, type Decimal} from './money.ts'
 
 /**

@@ -5,7 +5,7 @@ import writeFileAtomic from 'write-file-atomic'
 
 import {ExitCode, SeiketsuError, usageError} from '../errors.ts'
 import {withLock} from '../registry/lock.ts'
-import {problemsError, zodProblems} from '../workspace/problems.ts'
+import {problemsError, zodProblems} from '../input/problems.ts'
 import {workspacePaths} from '../workspace/workspace.ts'
 import {jwkThumbprint} from './jwk.ts'
 import {KeySetSchema, type KeySet} from './key-set.ts'

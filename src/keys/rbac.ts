@@ -1,8 +1,8 @@
 import {z} from 'zod'
 
 import {templatePath} from '../paths.ts'
-import {problemsError, zodProblems, type Problem} from '../workspace/problems.ts'
-import {readYamlFile} from '../workspace/yaml-file.ts'
+import {problemsError, zodProblems, type Problem} from '../input/problems.ts'
+import {readYamlFile} from '../input/yaml-file.ts'
 import {parseDuration} from './duration.ts'
 
 /**

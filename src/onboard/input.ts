@@ -1,11 +1,11 @@
 import {z} from 'zod'
 
 import {usageError} from '../errors.ts'
-import {CLIENT_ID_PATTERN} from '../workspace/fields.ts'
+import {CLIENT_ID_PATTERN} from '../input/fields.ts'
 import type {ClientDraft} from '../registry/changes.ts'
 import {INTEGRATIONS, type ClientManifest, type Integration, type IntegrationName} from '../registry/manifest.ts'
-import {problemsError, zodProblems, type Problem} from '../workspace/problems.ts'
-import {readYamlFile, type ParsedFile} from '../workspace/yaml-file.ts'
+import {problemsError, zodProblems, type Problem} from '../input/problems.ts'
+import {readYamlFile, type ParsedFile} from '../input/yaml-file.ts'
 import type {WorkspaceConfig} from '../workspace/config.ts'
 
 /** Values an operator can give for one client, from flags, prompts or a file. Anything may be missing. */

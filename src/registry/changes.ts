@@ -1,10 +1,10 @@
 import {usageError} from '../errors.ts'
 import {drRegionFor} from '../workspace/config.ts'
 import {actorIdentity} from '../workspace/git.ts'
-import {problemsError, zodProblems, type Problem} from '../workspace/problems.ts'
+import {problemsError, zodProblems, type Problem} from '../input/problems.ts'
 import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
 import {appendTrail, readTrail, trailHead, type TrailEntry} from './audit-trail.ts'
-import {allocateCidr, cidrsOverlap, poolCapacity} from './cidr.ts'
+import {allocateCidr, cidrsOverlap, poolCapacity} from '../cidr.ts'
 import {withLock} from './lock.ts'
 import {
   ClientManifestSchema,

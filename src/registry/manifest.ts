@@ -2,7 +2,7 @@ import {z} from 'zod'
 
 import {credentialInValue} from '../secret-patterns.ts'
 
-import {accountIdField, cidrField, clientIdField, isoTimestampField, regionField} from '../workspace/fields.ts'
+import {accountIdField, cidrField, clientIdField, isoTimestampField, regionField} from '../input/fields.ts'
 
 export const INTEGRATIONS = ['elevenlabs', 'twilio', 'mls', 'crm', 'calendar'] as const
 export type IntegrationName = (typeof INTEGRATIONS)[number]

@@ -5,10 +5,10 @@ import writeFileAtomic from 'write-file-atomic'
 import {stringify} from 'yaml'
 
 import {usageError} from '../errors.ts'
-import {problemsError, zodProblems, type Problem} from '../workspace/problems.ts'
+import {problemsError, zodProblems, type Problem} from '../input/problems.ts'
 import {workspacePaths, type Workspace} from '../workspace/workspace.ts'
-import {readYamlFile} from '../workspace/yaml-file.ts'
-import {blockSize, parseCidr, type Block} from './cidr.ts'
+import {readYamlFile} from '../input/yaml-file.ts'
+import {blockSize, parseCidr, type Block} from '../cidr.ts'
 import {ClientManifestSchema, MANIFEST_KEY_ORDER, type ClientManifest, type ClientStatus} from './manifest.ts'
 
 /** The client registry: one validated manifest per client under clients/. */

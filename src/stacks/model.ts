@@ -13,7 +13,7 @@ import {
   provisionerRoleArn,
   resourcePrefix,
 } from '../naming.ts'
-import {subdivide} from '../registry/cidr.ts'
+import {subdivide} from '../cidr.ts'
 import {
   SECRET_INTEGRATIONS,
   enabledIntegrations,

@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {accountIdField, cidrField, regionField} from './fields.ts'
+import {accountIdField, cidrField, regionField} from '../input/fields.ts'
 
 /**
  * The hashicorp/aws provider version the stacks are generated for (@cdktf/provider-aws 20.1.0) and

@@ -6,9 +6,9 @@ import {isMap, parseDocument} from 'yaml'
 import {usageError} from '../errors.ts'
 import {templatePath} from '../paths.ts'
 import {WorkspaceConfigSchema} from './config.ts'
-import {problemsError, zodProblems} from './problems.ts'
+import {problemsError, zodProblems} from '../input/problems.ts'
 import {WORKSPACE_FILE, workspacePaths} from './workspace.ts'
-import {parseYamlText} from './yaml-file.ts'
+import {parseYamlText} from '../input/yaml-file.ts'
 
 export interface WorkspaceSettings {
   platform: string

@@ -4,8 +4,8 @@ import {dirname, join, resolve} from 'node:path'
 import {usageError} from '../errors.ts'
 import {loadTiers, type TierCatalog} from '../tiers/tiers.ts'
 import {WorkspaceConfigSchema, type WorkspaceConfig} from './config.ts'
-import {problemsError, zodProblems} from './problems.ts'
-import {readYamlFile} from './yaml-file.ts'
+import {problemsError, zodProblems} from '../input/problems.ts'
+import {readYamlFile} from '../input/yaml-file.ts'
 
 export const WORKSPACE_FILE = 'seiketsu.yaml'
 

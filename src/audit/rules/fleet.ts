@@ -1,4 +1,4 @@
-import {blockSize, parseCidr} from '../../registry/cidr.ts'
+import {blockSize, parseCidr} from '../../cidr.ts'
 import {policyStatements, principalAccounts} from '../policies.ts'
 import {defaultTags, isObject, resourcesOf} from '../terraform.ts'
 import {DEFAULT_PLATFORM, SEPARATORS} from '../fleet-members.ts'

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {allocateCidr, cidrsOverlap, parseCidr, poolCapacity, subdivide} from '../../src/registry/cidr.ts'
+import {allocateCidr, cidrsOverlap, parseCidr, poolCapacity, subdivide} from '../src/cidr.ts'
 
 describe('CIDR allocation', () => {
   it('takes the lowest free /16 of the pool, in order', () => {

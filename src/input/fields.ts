@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {isCanonicalCidr} from '../registry/cidr.ts'
+import {isCanonicalCidr} from '../cidr.ts'
 
 export const accountIdField = z
   .string({
