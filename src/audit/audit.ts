@@ -13,7 +13,7 @@ import {registryFleet} from './fleet-members.ts'
 import {loadPathStacks, loadPlanStacks, locateFindings, readDocument} from './inputs.ts'
 import {RULES} from './rules/index.ts'
 import {applySuppressions, loadSuppressions} from './suppressions.ts'
-import {buildStack} from './terraform.ts'
+import {buildStack} from './stack.ts'
 import {
   atOrAbove,
   SEVERITIES,

@@ -2,10 +2,10 @@ import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import type {TerraformJson} from '../configuration/model.ts'
 import {allocateCidr} from '../registry/cidr.ts'
 import {SECRET_INTEGRATIONS, type ClientManifest} from '../registry/manifest.ts'
 import type {Workspace} from '../workspace/workspace.ts'
-import type {TerraformJson} from './terraform-json.ts'
 
 export interface HypotheticalClient {
   id: string
