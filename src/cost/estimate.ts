@@ -1,6 +1,7 @@
 import {readConfiguration, type Resource, type TerraformJson} from '../configuration/model.ts'
 import {defaultProvider, providerOf} from '../configuration/providers.ts'
 import {indexResources, references, resolve, type ResourceIndex} from '../configuration/references.ts'
+import type {PricedResourceType} from '../configuration/resource-catalogue.ts'
 import {block, blocks, isTrue, literal, num} from '../configuration/values.ts'
 import {usageError} from '../errors.ts'
 import {gatedCountOf} from '../stacks/model.ts'
@@ -72,8 +73,11 @@ interface Pricing {
 /** Prices the resources of one type. */
 type PricingFunction = (resources: StackResource[], pricing: Pricing) => void
 
-/** The pricing function of each type priced, in the order the estimate lists its lines (and looks prices up). */
-const PRICING: Record<string, PricingFunction> = {
+/**
+ * The pricing function of every type the resource catalogue calls priced, in the order the estimate
+ * lists its lines (and looks its prices up: a missing price names the first one).
+ */
+const PRICING: {[type in PricedResourceType]: PricingFunction} = {
   aws_nat_gateway: priceNatGateways,
   aws_eip: priceAddresses,
   aws_lb: priceLoadBalancers,
