@@ -202,7 +202,7 @@ export const RESOURCE_CATALOGUE = {
   aws_vpc_security_group_ingress_rule: {audit: 'security-groups', cost: CONFIGURATION, stateful: false},
 } as const satisfies Record<string, ResourceTypeEntry>
 
-export type CataloguedResourceType = keyof typeof RESOURCE_CATALOGUE
+type CataloguedResourceType = keyof typeof RESOURCE_CATALOGUE
 
 /** The types the cost estimate prices: each has a pricing function there. */
 export type PricedResourceType = {
