@@ -20,7 +20,8 @@ import {registryFleet} from './fleet-members.ts'
 import {loadPathStacks, loadPlanStacks, locateFindings} from './inputs.ts'
 import {RULES} from './rules/index.ts'
 import {applySuppressions, loadSuppressions} from './suppressions.ts'
-import {buildStack, type TerraformDocument} from './terraform.ts'
+import type {TerraformDocument} from '../configuration/model.ts'
+import {buildStack} from './stack.ts'
 import {
   atOrAbove,
   SEVERITIES,

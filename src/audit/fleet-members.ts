@@ -1,11 +1,12 @@
+import {resourcesOf} from '../configuration/references.ts'
+import {isLiteral, str} from '../configuration/values.ts'
 import {resourcePrefix} from '../naming.ts'
 import type {ClientManifest} from '../registry/manifest.ts'
 import {buildClientStackModel, buildPlatformStackModel, type ClientStackModel} from '../stacks/model.ts'
 import type {Tier} from '../tiers/tiers.ts'
 import type {WorkspaceConfig} from '../workspace/config.ts'
-import {vpcCidrs} from './rules/network.ts'
 import {ownAccount} from './rules/kit.ts'
-import {isLiteral, resourcesOf, str} from './terraform.ts'
+import {vpcCidrs} from './rules/network.ts'
 import type {FleetMember, Stack} from './types.ts'
 
 /**

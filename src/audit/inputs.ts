@@ -1,107 +1,35 @@
-import {readdir, readFile, stat} from 'node:fs/promises'
-import {basename, dirname, join, relative, resolve as resolvePath} from 'node:path'
+import {readFile} from 'node:fs/promises'
+import {basename, dirname, relative, resolve as resolvePath} from 'node:path'
 
+import {configurationFiles, malformedInput, parseHcl, parseJsonText, readInputText} from '../configuration/load.ts'
+import type {TerraformDocument} from '../configuration/model.ts'
+import {defaultProvider, defaultTags} from '../configuration/providers.ts'
+import {resourcesOf} from '../configuration/references.ts'
+import {arnAccount, at, isObject, str} from '../configuration/values.ts'
 import {usageError} from '../errors.ts'
 import {PLATFORM_STACK_ID} from '../naming.ts'
 import type {TierCatalog} from '../tiers/tiers.ts'
-import {isPlanJson, planToDocument} from './plan.ts'
-import {
-  arnAccount,
-  at,
-  buildStack,
-  defaultProvider,
-  defaultTags,
-  isObject,
-  resourcesOf,
-  str,
-  type PlannedDocument,
-  type TerraformDocument,
-} from './terraform.ts'
+import {isPlanJson, planToDocument, type PlannedDocument} from './plan.ts'
+import {buildStack} from './stack.ts'
 import type {ClientContext, Finding, Stack} from './types.ts'
 
-/** Reading Terraform from disk: JSON, HCL and plan files. Every failure is exit 2 naming the file (and line). */
-
-const SKIPPED_DIRS = new Set(['node_modules', '.terraform', '.git'])
-
-function isConfigFile(name: string): boolean {
-  return name.endsWith('.tf.json') || name.endsWith('.tf')
-}
-
-function malformed(file: string, line: number | undefined, reason: string) {
-  return usageError(`${file}${line ? `:${line}` : ''}: ${reason}`, {
-    code: 'MALFORMED_FILE',
-    details: {file, line},
-    suggestions: ['Fix the file, or leave it out of --path.'],
-  })
-}
-
-async function readText(file: string, label: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    const reason = code === 'ENOENT' ? 'not found' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`
-    throw usageError(`${label}: ${reason}`, {code: 'UNREADABLE_FILE', details: {file: label}})
-  }
-}
-
-/** JSON.parse with the line of the error in the message. */
-export function parseJsonText(text: string, label: string): unknown {
-  try {
-    return JSON.parse(text) as unknown
-  } catch (error) {
-    const message = (error as Error).message
-    const lineMatch = /line (\d+)/.exec(message)
-    const position = /position (\d+)/.exec(message)
-    const line = lineMatch
-      ? Number(lineMatch[1])
-      : position
-        ? text.slice(0, Number(position[1])).split('\n').length
-        : undefined
-    throw malformed(label, line, `not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, '').split('\n')[0]}`)
-  }
-}
-
-/** HCL through @cdktf/hcl2json (a WebAssembly build of HashiCorp's parser, no install script, offline). */
-export async function parseHcl(text: string, label: string): Promise<Record<string, unknown>> {
-  const {parse} = await import('@cdktf/hcl2json')
-  try {
-    return (await parse(label, text)) as Record<string, unknown>
-  } catch (error) {
-    const message = String((error as Error).message ?? error)
-    const line = /:(\d+),\d+-/.exec(message)?.[1]
-    const detail = /:\d+,\d+-[\d,]+: ([^\]]+)/.exec(message)?.[1] ?? message
-    throw malformed(label, line ? Number(line) : undefined, `not valid HCL: ${detail.trim()}`)
-  }
-}
+/** Reading Terraform from disk into stacks: JSON, HCL and plan files. Every failure is exit 2 naming the file (and line). */
 
 /** One file as a document: Terraform JSON, HCL, or a plan (`terraform show -json`). */
 async function readDocument(file: string, label: string): Promise<TerraformDocument | PlannedDocument> {
-  const text = await readText(file, label)
+  const text = await readInputText(file, label)
   if (file.endsWith('.tf')) return {file: label, json: await parseHcl(text, label)}
   const json = parseJsonText(text, label)
   if (isPlanJson(json)) return planToDocument(json, label)
-  if (!isObject(json)) throw malformed(label, 1, 'not a Terraform JSON configuration (expected an object)')
+  if (!isObject(json)) throw malformedInput(label, 1, 'not a Terraform JSON configuration (expected an object)')
   return {file: label, json}
 }
 
 export async function readPlan(file: string, label: string): Promise<PlannedDocument> {
-  const json = parseJsonText(await readText(file, label), label)
+  const json = parseJsonText(await readInputText(file, label), label)
   if (!isPlanJson(json))
-    throw malformed(label, undefined, 'not the output of `terraform show -json` (no planned_values)')
+    throw malformedInput(label, undefined, 'not the output of `terraform show -json` (no planned_values)')
   return planToDocument(json, label)
-}
-
-async function collectConfigFiles(path: string): Promise<string[]> {
-  const info = await stat(path)
-  if (info.isFile()) return [path]
-  const files: string[] = []
-  for (const entry of await readdir(path, {withFileTypes: true})) {
-    if (entry.isDirectory() && !SKIPPED_DIRS.has(entry.name))
-      files.push(...(await collectConfigFiles(join(path, entry.name))))
-    else if (entry.isFile() && isConfigFile(entry.name)) files.push(join(path, entry.name))
-  }
-  return files.sort()
 }
 
 /**
@@ -120,7 +48,7 @@ export async function loadPathStacks(
     const absolute = resolvePath(options.cwd, path)
     let files: string[]
     try {
-      files = await collectConfigFiles(absolute)
+      files = await configurationFiles(absolute)
     } catch {
       throw usageError(`path ${path}: not found`, {code: 'UNREADABLE_FILE', details: {file: path}, input: 'path'})
     }

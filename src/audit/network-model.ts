@@ -1,5 +1,7 @@
-import {at, blocks, isTrue, num, references, resolve, resourcesOf, str, strings} from './terraform.ts'
-import type {Resource, Stack} from './types.ts'
+import type {Resource} from '../configuration/model.ts'
+import {references, resolve, resourcesOf} from '../configuration/references.ts'
+import {at, blocks, isTrue, num, str, strings} from '../configuration/values.ts'
+import type {Stack} from './types.ts'
 
 /**
  * Security-group rules and subnet routing, read from every shape Terraform allows: inline

@@ -1,5 +1,5 @@
-import {isObject, type JsonObject, type PlannedDocument} from './terraform.ts'
-import type {ProviderConfig, Resource} from './types.ts'
+import {providerConfig, type ProviderConfig, type Resource} from '../configuration/model.ts'
+import {isObject, type JsonObject} from '../configuration/values.ts'
 
 /**
  * `terraform show -json` output: its planned values are what the audit checks. Values only known
@@ -7,6 +7,12 @@ import type {ProviderConfig, Resource} from './types.ts'
  * (`expressions.<attr>.references`) and written back as `${address}` strings: rules that follow a
  * reference (SG to SG, bucket to key) then work on a plan as they do on configuration.
  */
+
+/** Resources and providers already in the model (from a plan's planned values). */
+export interface PlannedDocument {
+  file: string
+  planned: {resources: Resource[]; providers: ProviderConfig[]}
+}
 
 export function isPlanJson(json: unknown): json is JsonObject {
   return isObject(json) && (isObject(json.planned_values) || Array.isArray(json.resource_changes))
@@ -131,6 +137,6 @@ function planProviders(configuration: JsonObject, file: string): ProviderConfig[
     const alias = typeof config.alias === 'string' ? config.alias : undefined
     // Blocks come as lists (assume_role: [{role_arn: …}]); at() and block() read either shape.
     const values = (expressionValue(config.expressions ?? {}, '') ?? {}) as JsonObject
-    return [{alias, file, key: alias ? `${name}.${alias}` : name, name, values}]
+    return [providerConfig(name, alias, values, file)]
   })
 }

@@ -1,4 +1,6 @@
-import {blocks, isLiteral, isObject, jsonencodeValue, resolve, str, strings, type JsonObject} from './terraform.ts'
+import {jsonencodeValue} from '../configuration/jsonencode.ts'
+import {resolve} from '../configuration/references.ts'
+import {blocks, isLiteral, isObject, str, strings, type JsonObject} from '../configuration/values.ts'
 import type {Stack} from './types.ts'
 
 /** One IAM policy statement, whether written as policy JSON or as an aws_iam_policy_document block. */

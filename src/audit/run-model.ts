@@ -1,5 +1,8 @@
-import {isLiteral, list, num, providerAccount, providerOf, references, str, strings} from './terraform.ts'
-import type {ProviderConfig, Resource, Stack, StackKind} from './types.ts'
+import type {ProviderConfig, Resource} from '../configuration/model.ts'
+import {providerAccount, providerOf} from '../configuration/providers.ts'
+import {references} from '../configuration/references.ts'
+import {isLiteral, list, num, str, strings} from '../configuration/values.ts'
+import type {Stack, StackKind} from './types.ts'
 
 /**
  * What a run of stacks deploys, for the rules that judge whether it can apply: the order stacks apply

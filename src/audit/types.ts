@@ -1,3 +1,4 @@
+import type {ProviderConfig, Resource} from '../configuration/model.ts'
 import type {Tier} from '../tiers/tiers.ts'
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const
@@ -10,33 +11,6 @@ export function severityRank(severity: Severity): number {
 
 export function atOrAbove(severity: Severity, threshold: Severity): boolean {
   return severityRank(severity) >= severityRank(threshold)
-}
-
-/** One Terraform resource or data source, whatever shape its file gave it. */
-export interface Resource {
-  /** `aws_db_instance.main`, `data.aws_iam_policy_document.key`, `module.net.aws_vpc.main`. */
-  address: string
-  type: string
-  name: string
-  mode: 'managed' | 'data'
-  /** The body: attributes as written; nested blocks stay objects or lists (read them with `blocks()`). */
-  values: Record<string, unknown>
-  /** The file it was read from (relative to where the audit looked). */
-  file: string
-  /**
-   * What it waits for that its values no longer show: from a plan's configuration, its depends_on and
-   * the references of attributes whose planned values are known (a literal identifier hides its reference).
-   */
-  dependsOn?: string[]
-}
-
-export interface ProviderConfig {
-  /** `aws` or `aws.dr` (name plus alias): what a resource's `provider` attribute names. */
-  key: string
-  name: string
-  alias?: string
-  values: Record<string, unknown>
-  file: string
 }
 
 /** What the audit knows about the client a stack belongs to (from the registry, or the stack's own tags). */
@@ -72,6 +46,7 @@ export interface Stack {
   /** The workspace's platform name (resource prefix), when known. */
   platform?: string
   client?: ClientContext
+  /** Its managed resources and its data sources (`mode` tells them apart). */
   resources: Resource[]
   providers: ProviderConfig[]
   /** Other top-level blocks (variable, output, locals, terraform) by name, as written. */

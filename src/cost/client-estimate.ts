@@ -1,6 +1,7 @@
 import {stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
+import type {TerraformJson} from '../configuration/model.ts'
 import {usageError} from '../errors.ts'
 import type {ClientManifest} from '../registry/manifest.ts'
 import {readStackDocument, workspaceStack} from '../stacks/store.ts'
@@ -11,7 +12,6 @@ import {estimateStack, type StackEstimate} from './estimate.ts'
 import {HYPOTHETICAL_INTEGRATIONS, synthesizeHypotheticalStack} from './hypothetical-stack.ts'
 import {amountText, decimal, quantityText} from './money.ts'
 import {loadPriceTable, loadUsage, type PriceBasis, type PriceTable, type UsageCatalog} from './prices.ts'
-import type {TerraformJson} from './terraform-json.ts'
 
 /**
  * Estimates of real and hypothetical clients: their stack, the price tables of their regions and

@@ -1,3 +1,8 @@
+import {readConfiguration, type Resource, type TerraformJson} from '../configuration/model.ts'
+import {defaultProvider, providerOf} from '../configuration/providers.ts'
+import {indexResources, references, resolve, type ResourceIndex} from '../configuration/references.ts'
+import type {PricedResourceType} from '../configuration/resource-catalogue.ts'
+import {block, blocks, isTrue, literal, num} from '../configuration/values.ts'
 import {usageError} from '../errors.ts'
 import {gatedCountOf} from '../stacks/model.ts'
 import {decimal, sum, type Decimal} from './money.ts'
@@ -9,16 +14,6 @@ import {
   type PriceTable,
   type UsageAssumptions,
 } from './prices.ts'
-import {
-  block,
-  literalBoolean,
-  literalNumber,
-  literalString,
-  readStackResources,
-  referencedName,
-  type StackResource,
-  type TerraformJson,
-} from './terraform-json.ts'
 
 /**
  * The offline estimate: a stack's Terraform JSON + price tables + usage assumptions → the monthly
@@ -57,26 +52,78 @@ export interface EstimateInputs {
   region?: string
 }
 
-/** Terraform resource types this estimate prices, in the order lines are listed. */
-export const PRICED_RESOURCE_TYPES = [
-  'aws_nat_gateway',
-  'aws_eip',
-  'aws_lb',
-  'aws_ecs_service',
-  'aws_db_instance',
-  'aws_elasticache_replication_group',
-  'aws_elasticache_cluster',
-  'aws_kms_key',
-  'aws_secretsmanager_secret',
-  'aws_cloudwatch_log_group',
-  'aws_s3_bucket',
-] as const
+/** An AWS resource of the stack: how many instances its block creates, and in which region. */
+interface StackResource extends Resource {
+  /** Its literal `count`, else 1. */
+  count: number
+  region: string
+}
+
+/** What every pricing function reads, and the lines and notes they add to. */
+interface Pricing {
+  resources: StackResource[]
+  index: ResourceIndex
+  tableFor: (region: string) => PriceTable
+  hours: Decimal
+  usage: UsageAssumptions
+  lines: Lines
+  notes: string[]
+}
+
+/** Prices the resources of one type. */
+type PricingFunction = (resources: StackResource[], pricing: Pricing) => void
+
+/**
+ * The pricing function of every type the resource catalogue calls priced, in the order the estimate
+ * lists its lines (and looks its prices up: a missing price names the first one).
+ */
+const PRICING: {[type in PricedResourceType]: PricingFunction} = {
+  aws_nat_gateway: priceNatGateways,
+  aws_eip: priceAddresses,
+  aws_lb: priceLoadBalancers,
+  aws_ecs_service: priceFargate,
+  aws_db_instance: priceDatabases,
+  aws_elasticache_replication_group: priceReplicationGroups,
+  aws_elasticache_cluster: priceCacheClusters,
+  aws_kms_key: priceKeys,
+  aws_secretsmanager_secret: priceSecrets,
+  aws_cloudwatch_log_group: priceLogs,
+  aws_s3_bucket: priceBuckets,
+}
+
+const PRICED_ORDER: readonly string[] = Object.keys(PRICING)
 
 const GIB_PER_MIB = decimal('0.0009765625') // 1 / 1024, exact
 const HOURS_PER_DAY = decimal(24)
 
+/**
+ * The AWS resources of the configuration with their count and region. `fallbackRegion` (the client's)
+ * is used where a provider's region is an expression rather than a literal.
+ */
+function readStack(json: TerraformJson, fallbackRegion: string | undefined) {
+  // The estimate's messages name addresses, never the file.
+  const configuration = readConfiguration({file: 'cdk.tf.json', json})
+  const region = defaultProvider(configuration)?.region ?? fallbackRegion
+  if (!region)
+    throw new TypeError('the configuration has no aws provider with a literal region, and no client region was given')
+  const notes: string[] = []
+  const resources = configuration.resources
+    .filter((resource) => resource.type.startsWith('aws_'))
+    .map((resource): StackResource => {
+      let count = 1
+      if (resource.values.count !== undefined) {
+        const literalCount = num(resource.values.count)
+        if (literalCount === undefined) notes.push(`${resource.address}: count is an expression; priced once`)
+        else count = literalCount
+      }
+      const provider = providerOf(configuration, resource) ?? defaultProvider(configuration)
+      return {...resource, count, region: provider?.region ?? fallbackRegion ?? region}
+    })
+  return {notes, region, resources}
+}
+
 export function estimateStack(json: TerraformJson, inputs: EstimateInputs): StackEstimate {
-  const stack = readStackResources(json, inputs.region)
+  const stack = readStack(json, inputs.region)
   const primary = inputs.prices[stack.region]
   if (!primary)
     throw usageError(`No price table loaded for ${stack.region}, the region of the stack`, {code: 'NO_PRICE_TABLE'})
@@ -93,66 +140,19 @@ export function estimateStack(json: TerraformJson, inputs: EstimateInputs): Stac
   }
   const hours = primary.hoursPerMonth
   const lines = new Lines()
-  const byType = (type: string) => stack.resources.filter((resource) => resource.type === type)
-
-  // NAT gateways: hours each; the client's NAT traffic once, over all of them.
-  const natGateways = byType('aws_nat_gateway')
-  for (const nat of natGateways) {
-    const table = tableFor(nat.region)
-    lines.add(nat, 'NAT gateway hours', hours.times(nat.count), lookup(table, ['natGateway', 'hour']))
+  const pricing: Pricing = {
+    hours,
+    index: indexResources(stack.resources),
+    lines,
+    notes,
+    resources: stack.resources,
+    tableFor,
+    usage: inputs.usage,
   }
-  if (natGateways.length > 0) {
-    const first = natGateways[0]!
-    lines.add(
-      {...first, count: natGateways.reduce((count, nat) => count + nat.count, 0)},
-      'NAT data processed (usage)',
-      inputs.usage.natGatewayDataGb,
-      lookup(tableFor(first.region), ['natGateway', 'dataProcessedGb']),
-    )
-  }
-
-  for (const eip of byType('aws_eip'))
-    lines.add(
-      eip,
-      'public IPv4 address hours',
-      hours.times(eip.count),
-      lookup(tableFor(eip.region), ['publicIpv4', 'hour']),
-    )
-
-  for (const lb of byType('aws_lb')) {
-    const type = literalString(lb.values.load_balancer_type) ?? 'application'
-    const table = tableFor(lb.region)
-    lines.add(lb, 'load balancer hours', hours.times(lb.count), lookup(table, ['loadBalancer', type, 'hour']))
-    lines.add(
-      lb,
-      'load balancer capacity units (usage)',
-      inputs.usage.albLcu.times(hours).times(lb.count),
-      lookup(table, ['loadBalancer', type, 'lcuHour']),
-    )
-  }
-
-  addFargate(stack.resources, byType('aws_ecs_service'), tableFor, hours, lines, notes)
-  addDatabases(byType('aws_db_instance'), tableFor, hours, lines)
-  addCaches(byType('aws_elasticache_replication_group'), byType('aws_elasticache_cluster'), tableFor, hours, lines)
-
-  for (const key of byType('aws_kms_key'))
-    lines.add(key, 'customer-managed keys', decimal(key.count), lookup(tableFor(key.region), ['kms', 'keyMonth']))
-  for (const secret of byType('aws_secretsmanager_secret'))
-    lines.add(
-      secret,
-      'secrets',
-      decimal(secret.count),
-      lookup(tableFor(secret.region), ['secretsManager', 'secretMonth']),
-    )
-
-  addLogs(byType('aws_cloudwatch_log_group'), inputs.usage, tableFor, hours, lines)
-
-  for (const bucket of byType('aws_s3_bucket'))
-    lines.add(
-      bucket,
-      'Standard storage (usage)',
-      inputs.usage.s3StoredGbPerBucket.times(bucket.count),
-      lookup(tableFor(bucket.region), ['s3', 'standardGbMonth']),
+  for (const [type, price] of Object.entries(PRICING))
+    price(
+      stack.resources.filter((resource) => resource.type === type),
+      pricing,
     )
 
   const components = lines.list()
@@ -165,52 +165,77 @@ export function estimateStack(json: TerraformJson, inputs: EstimateInputs): Stac
   }
 }
 
-/** Fargate: vCPU and GB hours of each service's task size × its task count (desired or the scaling minimum). */
-function addFargate(
-  all: StackResource[],
-  services: StackResource[],
-  tableFor: (region: string) => PriceTable,
-  hours: Decimal,
-  lines: Lines,
-  notes: string[],
-) {
-  const taskDefinitions = new Map(
-    all.filter((resource) => resource.type === 'aws_ecs_task_definition').map((resource) => [resource.name, resource]),
+/** NAT gateways: hours each; the client's NAT traffic once, over all of them. */
+function priceNatGateways(natGateways: StackResource[], {hours, lines, tableFor, usage}: Pricing) {
+  for (const nat of natGateways) {
+    const table = tableFor(nat.region)
+    lines.add(nat, 'NAT gateway hours', hours.times(nat.count), lookup(table, ['natGateway', 'hour']))
+  }
+  if (natGateways.length === 0) return
+  const first = natGateways[0]!
+  lines.add(
+    {...first, count: natGateways.reduce((count, nat) => count + nat.count, 0)},
+    'NAT data processed (usage)',
+    usage.natGatewayDataGb,
+    lookup(tableFor(first.region), ['natGateway', 'dataProcessedGb']),
   )
-  const scalingTargets = all.filter(
-    (resource) =>
-      resource.type === 'aws_appautoscaling_target' && literalString(resource.values.service_namespace) === 'ecs',
+}
+
+function priceAddresses(eips: StackResource[], {hours, lines, tableFor}: Pricing) {
+  for (const eip of eips)
+    lines.add(
+      eip,
+      'public IPv4 address hours',
+      hours.times(eip.count),
+      lookup(tableFor(eip.region), ['publicIpv4', 'hour']),
+    )
+}
+
+function priceLoadBalancers(loadBalancers: StackResource[], {hours, lines, tableFor, usage}: Pricing) {
+  for (const lb of loadBalancers) {
+    const type = literal(lb.values.load_balancer_type) ?? 'application'
+    const table = tableFor(lb.region)
+    lines.add(lb, 'load balancer hours', hours.times(lb.count), lookup(table, ['loadBalancer', type, 'hour']))
+    lines.add(
+      lb,
+      'load balancer capacity units (usage)',
+      usage.albLcu.times(hours).times(lb.count),
+      lookup(table, ['loadBalancer', type, 'lcuHour']),
+    )
+  }
+}
+
+/** Fargate: vCPU and GB hours of each service's task size × its task count (desired or the scaling minimum). */
+function priceFargate(services: StackResource[], {hours, index, lines, notes, resources, tableFor}: Pricing) {
+  const scalingTargets = resources.filter(
+    (resource) => resource.type === 'aws_appautoscaling_target' && literal(resource.values.service_namespace) === 'ecs',
   )
   for (const service of services) {
-    const launchType = literalString(service.values.launch_type)
-    const strategy = service.values.capacity_provider_strategy
-    const providers = (Array.isArray(strategy) ? strategy : strategy ? [strategy] : []).map((item) =>
-      literalString((item as Record<string, unknown>).capacity_provider),
-    )
+    const launchType = literal(service.values.launch_type)
+    const providers = blocks(service.values.capacity_provider_strategy).map((item) => literal(item.capacity_provider))
     const fargate = launchType === 'FARGATE' || providers.some((provider) => provider?.startsWith('FARGATE'))
     if (!fargate) {
       notes.push(`${service.address}: not a Fargate service (EC2 capacity is not priced)`)
       continue
     }
-    const definitionName = referencedName(service.values.task_definition, 'aws_ecs_task_definition')
-    const definition = definitionName ? taskDefinitions.get(definitionName) : undefined
-    const cpu = literalNumber(definition?.values.cpu)
-    const memory = literalNumber(definition?.values.memory)
+    const definition = resolve(index, service.values.task_definition, ['aws_ecs_task_definition'])
+    const cpu = num(definition?.values.cpu)
+    const memory = num(definition?.values.memory)
     if (!definition || cpu === undefined || memory === undefined)
       throw usageError(
         `${service.address}: its task definition (with literal cpu and memory) is not in the stack, so its Fargate size is unknown`,
         {code: 'UNPRICEABLE_STACK'},
       )
     const scaling =
-      scalingTargets.find((target) => referencedName(target.values.resource_id, 'aws_ecs_service') === service.name) ??
+      scalingTargets.find((target) => references(target.values.resource_id).includes(service.address)) ??
       (services.length === 1 && scalingTargets.length === 1 ? scalingTargets[0] : undefined)
     // A gated service (0 tasks until its image and secrets are ready) is priced as it will run.
-    const count = (value: unknown) => literalNumber(value) ?? gatedCountOf(value) ?? 0
+    const count = (value: unknown) => num(value) ?? gatedCountOf(value) ?? 0
     const desired = count(service.values.desired_count)
     const minimum = count(scaling?.values.min_capacity)
     const tasks = Math.max(desired, minimum)
     const architecture =
-      literalString(block(definition.values.runtime_platform)?.cpu_architecture) === 'ARM64' ? 'linuxArm64' : 'linuxX86'
+      literal(block(definition.values.runtime_platform)?.cpu_architecture) === 'ARM64' ? 'linuxArm64' : 'linuxX86'
     const table = tableFor(service.region)
     const taskHours = decimal(tasks * service.count).times(hours)
     const vcpu = decimal(cpu).times(GIB_PER_MIB)
@@ -232,25 +257,19 @@ function addFargate(
 }
 
 /** RDS: instance hours (Single- or Multi-AZ), storage; read replicas are instances of their own. */
-function addDatabases(
-  instances: StackResource[],
-  tableFor: (region: string) => PriceTable,
-  hours: Decimal,
-  lines: Lines,
-) {
-  const byName = new Map(instances.map((instance) => [instance.name, instance]))
+function priceDatabases(instances: StackResource[], {hours, index, lines, tableFor}: Pricing) {
   for (const instance of instances) {
     const values = instance.values
     const replicaOf = values.replicate_source_db
-    const source = byName.get(referencedName(replicaOf, 'aws_db_instance') ?? '')
+    const source = resolve(index, replicaOf, ['aws_db_instance'])
     const isReplica = replicaOf !== undefined && replicaOf !== null
-    const engine = literalString(values.engine) ?? literalString(source?.values.engine) ?? 'postgres'
-    const instanceClass = literalString(values.instance_class)
+    const engine = literal(values.engine) ?? literal(source?.values.engine) ?? 'postgres'
+    const instanceClass = literal(values.instance_class)
     if (!instanceClass)
       throw usageError(`${instance.address}: instance_class is not a literal; cannot price it`, {
         code: 'UNPRICEABLE_STACK',
       })
-    const multiAz = literalBoolean(values.multi_az) ?? false
+    const multiAz = isTrue(values.multi_az)
     const deployment = multiAz ? 'multiAz' : 'singleAz'
     const table = tableFor(instance.region)
     const label = `${instanceClass}${multiAz ? ', Multi-AZ' : ''}`
@@ -260,9 +279,9 @@ function addDatabases(
       hours.times(instance.count),
       lookupDeployment(table, ['rds', engine, 'instanceHour', instanceClass], deployment, 'instance-hour'),
     )
-    const storage = literalNumber(values.allocated_storage) ?? literalNumber(source?.values.allocated_storage)
+    const storage = num(values.allocated_storage) ?? num(source?.values.allocated_storage)
     if (storage === undefined) continue
-    const storageType = literalString(values.storage_type) ?? literalString(source?.values.storage_type) ?? 'gp2'
+    const storageType = literal(values.storage_type) ?? literal(source?.values.storage_type) ?? 'gp2'
     lines.add(
       instance,
       `${storageType} storage${multiAz ? ' (Multi-AZ)' : ''}`,
@@ -272,39 +291,53 @@ function addDatabases(
   }
 }
 
-/** ElastiCache: node hours of every node of a replication group (or of a cluster outside a group). */
-function addCaches(
-  groups: StackResource[],
-  clusters: StackResource[],
-  tableFor: (region: string) => PriceTable,
-  hours: Decimal,
-  lines: Lines,
-) {
-  const priceNodes = (resource: StackResource, nodes: number) => {
-    const engine = literalString(resource.values.engine) ?? 'redis'
-    const nodeType = literalString(resource.values.node_type)
-    if (!nodeType)
-      throw usageError(`${resource.address}: node_type is not a literal; cannot price it`, {code: 'UNPRICEABLE_STACK'})
-    lines.add(
-      resource,
-      `node hours (${nodes} × ${nodeType})`,
-      hours.times(nodes * resource.count),
-      lookup(tableFor(resource.region), ['elasticache', engine, 'nodeHour', nodeType]),
-    )
-  }
+/** ElastiCache: node hours of every node of a replication group. */
+function priceReplicationGroups(groups: StackResource[], pricing: Pricing) {
   for (const group of groups) {
     const values = group.values
-    const clustered = literalNumber(values.num_node_groups)
+    const clustered = num(values.num_node_groups)
     const nodes =
-      literalNumber(values.num_cache_clusters) ??
-      literalNumber(values.number_cache_clusters) ??
-      (clustered ?? 1) * ((literalNumber(values.replicas_per_node_group) ?? 0) + 1)
-    priceNodes(group, nodes)
+      num(values.num_cache_clusters) ??
+      num(values.number_cache_clusters) ??
+      (clustered ?? 1) * ((num(values.replicas_per_node_group) ?? 0) + 1)
+    priceCacheNodes(group, nodes, pricing)
   }
+}
+
+/** ElastiCache: node hours of a cluster outside any replication group. */
+function priceCacheClusters(clusters: StackResource[], pricing: Pricing) {
   for (const cluster of clusters) {
     if (cluster.values.replication_group_id !== undefined) continue // priced with its group
-    priceNodes(cluster, literalNumber(cluster.values.num_cache_nodes) ?? 1)
+    priceCacheNodes(cluster, num(cluster.values.num_cache_nodes) ?? 1, pricing)
   }
+}
+
+function priceCacheNodes(resource: StackResource, nodes: number, {hours, lines, tableFor}: Pricing) {
+  const engine = literal(resource.values.engine) ?? 'redis'
+  const nodeType = literal(resource.values.node_type)
+  if (!nodeType)
+    throw usageError(`${resource.address}: node_type is not a literal; cannot price it`, {code: 'UNPRICEABLE_STACK'})
+  lines.add(
+    resource,
+    `node hours (${nodes} × ${nodeType})`,
+    hours.times(nodes * resource.count),
+    lookup(tableFor(resource.region), ['elasticache', engine, 'nodeHour', nodeType]),
+  )
+}
+
+function priceKeys(keys: StackResource[], {lines, tableFor}: Pricing) {
+  for (const key of keys)
+    lines.add(key, 'customer-managed keys', decimal(key.count), lookup(tableFor(key.region), ['kms', 'keyMonth']))
+}
+
+function priceSecrets(secrets: StackResource[], {lines, tableFor}: Pricing) {
+  for (const secret of secrets)
+    lines.add(
+      secret,
+      'secrets',
+      decimal(secret.count),
+      lookup(tableFor(secret.region), ['secretsManager', 'secretMonth']),
+    )
 }
 
 /**
@@ -312,13 +345,7 @@ function addCaches(
  * steady state of each group's retention (retention_in_days × 24 / hours-per-month months of its
  * share). That volume is rounded to 0.001 GB-month: the only rounding in an estimate.
  */
-function addLogs(
-  groups: StackResource[],
-  usage: UsageAssumptions,
-  tableFor: (region: string) => PriceTable,
-  hours: Decimal,
-  lines: Lines,
-) {
+function priceLogs(groups: StackResource[], {hours, lines, tableFor, usage}: Pricing) {
   if (groups.length === 0) return
   const first = groups[0]!
   const table = tableFor(first.region)
@@ -331,7 +358,7 @@ function addLogs(
   )
   const monthsKept = sum(
     groups.map((group) => {
-      const days = literalNumber(group.values.retention_in_days)
+      const days = num(group.values.retention_in_days)
       const months = days && days > 0 ? decimal(days).times(HOURS_PER_DAY).div(hours) : usage.logNeverExpireMonths
       return months.times(group.count)
     }),
@@ -343,6 +370,16 @@ function addLogs(
     stored,
     lookup(table, ['cloudwatchLogs', 'storedGbMonth']),
   )
+}
+
+function priceBuckets(buckets: StackResource[], {lines, tableFor, usage}: Pricing) {
+  for (const bucket of buckets)
+    lines.add(
+      bucket,
+      'Standard storage (usage)',
+      usage.s3StoredGbPerBucket.times(bucket.count),
+      lookup(tableFor(bucket.region), ['s3', 'standardGbMonth']),
+    )
 }
 
 /** Lines grouped by resource type, component, region and price: three NAT gateways are one line. */
@@ -377,10 +414,7 @@ class Lines {
   }
 
   list(): EstimateComponent[] {
-    const order = (type: string) => {
-      const index = (PRICED_RESOURCE_TYPES as readonly string[]).indexOf(type)
-      return index === -1 ? PRICED_RESOURCE_TYPES.length : index
-    }
+    const order = (type: string) => PRICED_ORDER.indexOf(type)
     return [...this.lines.values()].sort((a, b) => order(a.resource) - order(b.resource))
   }
 }

@@ -3,10 +3,10 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {allocateCidr} from '../cidr.ts'
+import type {TerraformJson} from '../configuration/model.ts'
 import {SECRET_INTEGRATIONS, type ClientManifest} from '../registry/manifest.ts'
 import {readStackDocument} from '../stacks/store.ts'
 import type {Workspace} from '../workspace/workspace.ts'
-import type {TerraformJson} from './terraform-json.ts'
 
 export interface HypotheticalClient {
   id: string

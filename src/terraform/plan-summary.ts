@@ -1,31 +1,5 @@
+import {resourceTypeEntry} from '../configuration/resource-catalogue.ts'
 import {ExitCode, SeiketsuError} from '../errors.ts'
-
-/**
- * Resource types whose deletion loses data or identity that cannot be recreated: a delete (or a
- * replace, which deletes first or after) of one of these is a destructive change that `provision`
- * refuses unless the operator names the address with --allow-destroy. SQS queues lose the messages
- * waiting in them (the work queue and its dead-letter queue); an SNS topic loses its subscriptions,
- * which operators make outside terraform (the alarm topic would then notify nobody).
- */
-export const STATEFUL_RESOURCE_TYPES: ReadonlySet<string> = new Set([
-  'aws_db_instance',
-  'aws_db_cluster_snapshot',
-  'aws_db_snapshot',
-  'aws_rds_cluster',
-  'aws_rds_cluster_instance',
-  'aws_s3_bucket',
-  'aws_kms_key',
-  'aws_elasticache_replication_group',
-  'aws_elasticache_cluster',
-  'aws_secretsmanager_secret',
-  'aws_cloudwatch_log_group',
-  'aws_sqs_queue',
-  'aws_sns_topic',
-  'aws_organizations_account',
-  'aws_dynamodb_table',
-  'aws_efs_file_system',
-  'aws_backup_vault',
-])
 
 /** The plan JSON majors this code understands (terraform and OpenTofu both emit 1.x). */
 const SUPPORTED_FORMAT_MAJOR = 1
@@ -47,7 +21,7 @@ export interface ResourceChange {
   /** Terraform's own actions, e.g. ["delete", "create"]. */
   actions: string[]
   action: ChangeAction
-  /** A deletion (delete or replace) of a stateful resource type. */
+  /** A deletion (delete or replace) of a stateful resource type (configuration/resource-catalogue.ts). */
   destructive: boolean
   /** Terraform's `action_reason`, e.g. replace_because_cannot_update. */
   reason?: string
@@ -144,7 +118,7 @@ export function summarizePlan(planJson: unknown): PlanSummary {
       action,
       actions,
       address: String(entry.address),
-      destructive: actions.includes('delete') && STATEFUL_RESOURCE_TYPES.has(type),
+      destructive: actions.includes('delete') && resourceTypeEntry(type)?.stateful === true,
       type,
     }
     if (typeof entry.action_reason === 'string') resourceChange.reason = entry.action_reason

@@ -4,7 +4,7 @@ import {expect} from 'chai'
 
 import {auditStacks} from '../../src/audit/audit.ts'
 import {identify} from '../../src/audit/inputs.ts'
-import {buildStack} from '../../src/audit/terraform.ts'
+import {buildStack} from '../../src/audit/stack.ts'
 import type {Stack} from '../../src/audit/types.ts'
 import {addressesOf, auditFixture, auditFixtures} from './helpers.ts'
 

@@ -7,7 +7,7 @@ import {auditStacks, auditWorkspace, clientContext} from '../../src/audit/audit.
 import {storedStack} from '../../src/stacks/store.ts'
 import {registryFleet} from '../../src/audit/fleet-members.ts'
 import {loadPathStacks} from '../../src/audit/inputs.ts'
-import {buildStack} from '../../src/audit/terraform.ts'
+import {buildStack} from '../../src/audit/stack.ts'
 import type {AuditReport} from '../../src/audit/types.ts'
 import type {ClientManifest} from '../../src/registry/manifest.ts'
 import {loadRegistry} from '../../src/registry/registry.ts'

@@ -6,7 +6,7 @@ import {expect} from 'chai'
 import {estimateStack, type StackEstimate} from '../../src/cost/estimate.ts'
 import {amountText, decimal} from '../../src/cost/money.ts'
 import {loadPriceTable, loadUsage, type PriceTable, type UsageAssumptions} from '../../src/cost/prices.ts'
-import type {TerraformJson} from '../../src/cost/terraform-json.ts'
+import type {TerraformJson} from '../../src/configuration/model.ts'
 import {loadTiers} from '../../src/tiers/tiers.ts'
 import {fixturesDir} from '../helpers/cli.ts'
 

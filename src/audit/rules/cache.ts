@@ -1,4 +1,5 @@
-import {isTrue, resourcesOf, str} from '../terraform.ts'
+import {resourcesOf} from '../../configuration/references.ts'
+import {isTrue, str} from '../../configuration/values.ts'
 import type {Rule} from '../types.ts'
 import {customerKeyProblem, DESIGN, resourceRule, stackRule} from './kit.ts'
 

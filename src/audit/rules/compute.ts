@@ -1,16 +1,9 @@
+import {jsonencodeValue} from '../../configuration/jsonencode.ts'
+import type {Resource} from '../../configuration/model.ts'
+import {references, resolveAll} from '../../configuration/references.ts'
+import {at, isObject, isTrue, str, strings, type JsonObject} from '../../configuration/values.ts'
 import {subnetRouting} from '../network-model.ts'
-import {
-  at,
-  isObject,
-  isTrue,
-  jsonencodeValue,
-  references,
-  resolveAll,
-  str,
-  strings,
-  type JsonObject,
-} from '../terraform.ts'
-import type {Resource, Rule} from '../types.ts'
+import type {Rule} from '../types.ts'
 import {DESIGN, isSecretName, literalSecretValue, resourceRule, secretValueKind, stackRule} from './kit.ts'
 
 /** The container definitions of a task definition, when they can be read statically. */

@@ -1,8 +1,10 @@
+import type {Resource} from '../../configuration/model.ts'
+import {references, resolve, resourcesOf} from '../../configuration/references.ts'
+import {blocks, isFalse, isTrue, num, str, strings} from '../../configuration/values.ts'
 import {subnetGroupByName, subnetRouting, subnetsOf} from '../network-model.ts'
-import {blocks, isFalse, isTrue, num, references, resolve, resourcesOf, str, strings} from '../terraform.ts'
-import type {Resource, Rule, Stack} from '../types.ts'
-import {customerKeyProblem, DESIGN, resourceRule, stackRule} from './kit.ts'
+import type {Rule, Stack} from '../types.ts'
 import {regionOf} from './keys.ts'
+import {customerKeyProblem, DESIGN, resourceRule, stackRule} from './kit.ts'
 
 const DB_TYPES = ['aws_db_instance']
 const SEED_BACKUP = 'seed, Disaster Recovery: automated daily backups with 30-day retention'

@@ -1,8 +1,11 @@
+import {jsonencodeValue} from '../../configuration/jsonencode.ts'
+import type {Resource} from '../../configuration/model.ts'
+import {resolve, resourcesOf} from '../../configuration/references.ts'
+import {at, blocks, isLiteral, isObject, str} from '../../configuration/values.ts'
 import {DEFAULT_PLATFORM} from '../fleet-members.ts'
 import {policyStatements, type Statement} from '../policies.ts'
 import {APPLY_ORDER, applyStep, dependsOn, RunPlacement} from '../run-model.ts'
-import {at, blocks, isLiteral, isObject, jsonencodeValue, resolve, resourcesOf, str} from '../terraform.ts'
-import type {FleetMember, Resource, Rule, Stack, Violation} from '../types.ts'
+import type {FleetMember, Rule, Stack, Violation} from '../types.ts'
 import {NameOwners, platformTokens} from './fleet.ts'
 import {ALL_STACK_KINDS, DEPLOYABILITY, fleetRule, none} from './kit.ts'
 

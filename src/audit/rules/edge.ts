@@ -1,5 +1,7 @@
-import {at, block, blocks, isFalse, isTrue, num, resolve, resourcesOf, str} from '../terraform.ts'
-import type {Resource, Rule} from '../types.ts'
+import type {Resource} from '../../configuration/model.ts'
+import {resolve, resourcesOf} from '../../configuration/references.ts'
+import {at, block, blocks, isFalse, isTrue, num, str} from '../../configuration/values.ts'
+import type {Rule} from '../types.ts'
 import {DESIGN, resourceRule, stackRule} from './kit.ts'
 
 const LB_TYPES = ['aws_lb', 'aws_alb']

@@ -1,7 +1,9 @@
+import type {Resource} from '../../configuration/model.ts'
+import {resolve, resourcesOf} from '../../configuration/references.ts'
+import {arnAccount, blocks, str, strings} from '../../configuration/values.ts'
 import {CLIENT_ROLES, PLATFORM_ROLES, PROVISIONER_ROLE} from '../../naming.ts'
 import {hasWildcardPrincipal, policyStatements, type Statement} from '../policies.ts'
-import {arnAccount, blocks, resolve, resourcesOf, str, strings} from '../terraform.ts'
-import type {Resource, Rule, Stack} from '../types.ts'
+import type {Rule, Stack} from '../types.ts'
 import {DESIGN, none, ownAccount, resourceRule, stackRule} from './kit.ts'
 import {foreignTrustedPrincipals, openToEveryone} from './principals.ts'
 

@@ -1,5 +1,7 @@
+import {defaultProvider, providerOf} from '../../configuration/providers.ts'
+import {resolve, resourcesOf} from '../../configuration/references.ts'
+import {isFalse, isTrue, str} from '../../configuration/values.ts'
 import {policyStatements} from '../policies.ts'
-import {defaultProvider, isFalse, isTrue, providerOf, resolve, resourcesOf, str} from '../terraform.ts'
 import type {Rule} from '../types.ts'
 import {DESIGN, none, resourceRule, stackRule} from './kit.ts'
 import {openToEveryone} from './principals.ts'

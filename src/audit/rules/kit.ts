@@ -1,4 +1,6 @@
-import {arnAccount, defaultProvider, isLiteral, providerAccount, resolve, str} from '../terraform.ts'
+import {defaultProvider, providerAccount} from '../../configuration/providers.ts'
+import {resolve} from '../../configuration/references.ts'
+import {arnAccount, isLiteral, str} from '../../configuration/values.ts'
 import type {FleetRule, ResourceRule, Stack, StackKind, StackRule} from '../types.ts'
 
 /** Identity helpers: they give rule literals their types without repeating `scope`. */

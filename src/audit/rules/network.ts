@@ -1,5 +1,6 @@
+import {references, referencing, resolve, resourcesOf} from '../../configuration/references.ts'
+import {blocks, isTrue, str} from '../../configuration/values.ts'
 import {securityGroupRules, subnetRouting, type SubnetRouting} from '../network-model.ts'
-import {blocks, isTrue, references, referencing, resolve, resourcesOf, str} from '../terraform.ts'
 import type {Rule, Stack} from '../types.ts'
 import {DESIGN, none, resourceRule, stackRule} from './kit.ts'
 

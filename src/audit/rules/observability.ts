@@ -1,6 +1,8 @@
+import type {Resource} from '../../configuration/model.ts'
+import {references, resolve, resourcesOf} from '../../configuration/references.ts'
+import {at, blocks, isFalse, num, str, strings} from '../../configuration/values.ts'
 import {TAG_KEYS} from '../../stacks/model.ts'
-import {at, blocks, isFalse, num, references, resolve, resourcesOf, str, strings} from '../terraform.ts'
-import type {Resource, Rule, Stack} from '../types.ts'
+import type {Rule, Stack} from '../types.ts'
 import {customerKeyProblem, DESIGN, fleetRule, ownAccount, resourceRule, stackRule} from './kit.ts'
 
 const DEFAULT_LOG_DAYS = 365

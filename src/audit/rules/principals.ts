@@ -1,6 +1,7 @@
+import {references, resolve, resourcesOf} from '../../configuration/references.ts'
+import {arnAccount, isLiteral, str} from '../../configuration/values.ts'
 import {PLATFORM_ROLES} from '../../naming.ts'
 import {hasWildcardPrincipal, type Statement} from '../policies.ts'
-import {arnAccount, isLiteral, references, resolve, resourcesOf, str} from '../terraform.ts'
 import type {Stack} from '../types.ts'
 import {ownAccount} from './kit.ts'
 

@@ -1,6 +1,8 @@
+import type {ProviderConfig} from '../../configuration/model.ts'
+import {defaultProvider, defaultTags} from '../../configuration/providers.ts'
+import {arnAccount, at, str} from '../../configuration/values.ts'
 import {DNS_DELEGATION_ROLE, PROVISIONER_ROLE} from '../../naming.ts'
-import {arnAccount, at, defaultProvider, defaultTags, str} from '../terraform.ts'
-import type {ProviderConfig, Rule, Stack, Violation} from '../types.ts'
+import type {Rule, Stack, Violation} from '../types.ts'
 import {DESIGN, none, stackRule} from './kit.ts'
 
 const TAG_KEYS = ['seiketsu:client', 'seiketsu:tier', 'seiketsu:managed-by']

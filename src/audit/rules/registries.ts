@@ -1,5 +1,6 @@
+import {resourcesOf} from '../../configuration/references.ts'
+import {blocks, isLiteral, str, strings} from '../../configuration/values.ts'
 import type {RunPlacement} from '../run-model.ts'
-import {blocks, isLiteral, resourcesOf, str, strings} from '../terraform.ts'
 import type {Stack} from '../types.ts'
 import type {PrivateImage} from './workloads.ts'
 

@@ -1,6 +1,8 @@
+import type {Resource} from '../../configuration/model.ts'
+import {references, resourcesOf} from '../../configuration/references.ts'
+import {at, blocks, num, str, strings} from '../../configuration/values.ts'
 import {gatedCountValue} from '../run-model.ts'
-import {at, blocks, num, references, resourcesOf, str, strings} from '../terraform.ts'
-import type {Resource, Rule, Stack} from '../types.ts'
+import type {Rule, Stack} from '../types.ts'
 import {DESIGN, none, resourceRule} from './kit.ts'
 
 const SEED_SCALING = 'seed, Scalability: 1–10 instances, out +2, in −1, cooldown 5 minutes'

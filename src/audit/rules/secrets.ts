@@ -1,6 +1,7 @@
+import {resourcesOf} from '../../configuration/references.ts'
+import {isObject, str} from '../../configuration/values.ts'
 import {integrationSecretName} from '../../naming.ts'
 import type {IntegrationName} from '../../registry/manifest.ts'
-import {isObject, resourcesOf, str} from '../terraform.ts'
 import type {Rule, Stack, Violation} from '../types.ts'
 import {
   customerKeyProblem,

@@ -1,3 +1,5 @@
+import type {Resource} from '../../configuration/model.ts'
+import {at, blocks, num, str} from '../../configuration/values.ts'
 import {
   allPorts,
   attachedGroups,
@@ -9,8 +11,7 @@ import {
   singlePort,
   type SecurityGroupRule,
 } from '../network-model.ts'
-import {at, blocks, num, str} from '../terraform.ts'
-import type {Resource, Rule, Stack} from '../types.ts'
+import type {Rule, Stack} from '../types.ts'
 import {DESIGN, resourceRule} from './kit.ts'
 
 const RULE_TYPES = [

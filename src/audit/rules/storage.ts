@@ -1,9 +1,11 @@
+import type {Resource} from '../../configuration/model.ts'
+import {references, resolve, resourcesOf} from '../../configuration/references.ts'
+import {at, block, blocks, isFalse, isTrue, str} from '../../configuration/values.ts'
 import {policyStatements, type Statement} from '../policies.ts'
-import {at, block, blocks, isFalse, isTrue, references, resolve, resourcesOf, str} from '../terraform.ts'
-import type {Resource, Rule, Stack} from '../types.ts'
+import type {Rule, Stack} from '../types.ts'
+import {regionOf} from './keys.ts'
 import {customerKeyProblem, DESIGN, resourceRule, stackRule} from './kit.ts'
 import {openToEveryone} from './principals.ts'
-import {regionOf} from './keys.ts'
 
 const BUCKET = ['aws_s3_bucket']
 const PUBLIC_ACCESS_FLAGS = [

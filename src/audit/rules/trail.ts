@@ -1,4 +1,4 @@
-import {isTrue} from '../terraform.ts'
+import {isTrue} from '../../configuration/values.ts'
 import type {Rule} from '../types.ts'
 import {customerKeyProblem, resourceRule} from './kit.ts'
 

@@ -1,6 +1,8 @@
+import type {Resource} from '../../configuration/model.ts'
+import {references, resolve, resourcesOf} from '../../configuration/references.ts'
+import {isLiteral, isObject, str, type JsonObject} from '../../configuration/values.ts'
 import {isGatedCount} from '../run-model.ts'
-import {isLiteral, isObject, references, resolve, resourcesOf, str, type JsonObject} from '../terraform.ts'
-import type {Resource, Stack} from '../types.ts'
+import type {Stack} from '../types.ts'
 import {containers} from './compute.ts'
 import {scalingTarget} from './scaling.ts'
 
