@@ -15,7 +15,7 @@ export function malformedInput(file: string, line: number | undefined, reason: s
   return usageError(`${file}${line ? `:${line}` : ''}: ${reason}`, {
     code: 'MALFORMED_FILE',
     details: {file, line},
-    suggestions: ['Fix the file, or leave it out of --path.'],
+    suggestions: ['Fix the file, or leave it out of what is audited.'],
   })
 }
 

@@ -35,20 +35,25 @@ export interface ResourceChange {
   previousAddress?: string
 }
 
-export interface PlanSummary {
-  formatVersion: string
-  terraformVersion?: string
+/** How many resource instances a plan changes, by what it does to them. */
+export interface ChangeCounts {
   add: number
   change: number
   replace: number
   destroy: number
+  /** Instances terraform stops managing without destroying them (`removed` blocks). */
   forget: number
-  /** Instances imported (with or without a change). */
+  /** Instances imported (`import` blocks), with or without a change. */
   import: number
-  /** Instances moved to a new address (with or without a change). */
+  /** Instances moved to a new address (`moved` blocks), with or without a change. */
   move: number
-  /** Changes with an action this seiketsu does not know (kept in `changes`, never dropped). */
+  /** Changes with an action this seiketsu does not know (kept in `changes` with action `other`, never dropped). */
   other: number
+}
+
+export interface PlanSummary extends ChangeCounts {
+  formatVersion: string
+  terraformVersion?: string
   /** Every managed resource change that does something (no-ops and data reads left out; imports and moves kept). */
   changes: ResourceChange[]
   /** The destructive subset of `changes`. */

@@ -17,7 +17,7 @@ import {
   sha256File,
   writePlanRecord,
 } from './plan-files.ts'
-import {countsOf, summarizePlan, type PlanSummary, type ResourceChange} from './plan-summary.ts'
+import {countsOf, summarizePlan, type ChangeCounts, type PlanSummary, type ResourceChange} from './plan-summary.ts'
 import type {TerraformOutcome} from './processes.ts'
 import type {TerraformSession, TerraformStack} from './session.ts'
 import {describeBusyStack, tryLockStack} from './stack-lock.ts'
@@ -28,22 +28,10 @@ import {SERVICE_ENABLED_VARIABLE} from '../stacks/model.ts'
 export type PlanStep = 'lock' | 'stack' | 'service' | 'init' | 'plan' | 'show'
 
 /** One stack's plan, as `seiketsu plan --json` reports it. */
-export interface StackPlanResult {
+export interface StackPlanResult extends ChangeCounts {
   id: string
   kind: TerraformStack['kind']
   status: PlanStatus
-  add: number
-  change: number
-  replace: number
-  destroy: number
-  /** Instances terraform stops managing without destroying them (`removed` blocks). */
-  forget: number
-  /** Instances imported (`import` blocks), with or without a change. */
-  import: number
-  /** Instances moved to a new address (`moved` blocks), with or without a change. */
-  move: number
-  /** Changes with an action this seiketsu does not know (listed in `changes` with action `other`). */
-  other: number
   /** False when terraform deferred part of the plan: applying it does not finish the stack. */
   complete: boolean
   /** Addresses of destructive changes (a delete or replace of a stateful resource). */

@@ -22,7 +22,7 @@ import {
   stateProblem,
   type PlanRecord,
 } from './plan-files.ts'
-import {countsOf, type ResourceChange} from './plan-summary.ts'
+import {countsOf, type ChangeCounts, type ResourceChange} from './plan-summary.ts'
 import type {DatabaseUserStep} from './database-user.ts'
 import type {ServiceGate} from './service-gate.ts'
 import type {TerraformSession, TerraformStack} from './session.ts'
@@ -41,18 +41,10 @@ export interface ProvisionCandidate {
 }
 
 /** One stack's apply, as `seiketsu provision --json` reports it. */
-export interface StackProvisionResult {
+export interface StackProvisionResult extends ChangeCounts {
   id: string
   kind: TerraformStack['kind']
   status: ProvisionStatus
-  add: number
-  change: number
-  replace: number
-  destroy: number
-  forget: number
-  import: number
-  move: number
-  other: number
   /** False when the applied plan was incomplete (terraform deferred part of it): plan and provision again. */
   complete: boolean
   destructive: string[]

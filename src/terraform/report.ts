@@ -3,7 +3,7 @@ import chalk from 'chalk'
 import {renderTable} from '../ui/table.ts'
 import type {LockedState} from './fleet.ts'
 import type {PlanRun, StackPlanResult} from './plan.ts'
-import {describeChange, type ResourceChange} from './plan-summary.ts'
+import {describeChange, type ChangeCounts, type ResourceChange} from './plan-summary.ts'
 import type {ProvisionCandidate, ProvisionRun} from './provision.ts'
 import type {ServiceGate} from './service-gate.ts'
 import type {BootstrapResult} from './state-bootstrap.ts'
@@ -22,9 +22,8 @@ const SYMBOL: Record<ResourceChange['action'], string> = {
   update: '~',
 }
 
-type Counted = {add: number; change: number; replace: number; destroy: number} & Partial<
-  Record<'import' | 'move' | 'forget' | 'other', number>
->
+type Counted = Pick<ChangeCounts, 'add' | 'change' | 'replace' | 'destroy'> &
+  Partial<Pick<ChangeCounts, 'import' | 'move' | 'forget' | 'other'>>
 
 /**
  * The count columns of a fleet table: always add, change, replace, destroy; import, move, forget
