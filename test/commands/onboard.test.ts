@@ -311,9 +311,11 @@ describe('seiketsu onboard', () => {
           env: {...process.env, CI: 'true'},
           stdio: 'ignore',
         })
+        // Listen before waiting: a run that finishes within the delay must not be waited for forever.
+        const closed = new Promise((resolve) => child.on('close', resolve))
         await new Promise((resolve) => setTimeout(resolve, delayMs))
         child.kill('SIGKILL')
-        await new Promise((resolve) => child.on('close', resolve))
+        await closed
         expect((await readRegistry(workspace)).problems).to.deep.equal([])
       }
       const rerun = await onboard(['--file', join(process.cwd(), 'templates', 'example-fleet.yaml'), '--json'])
@@ -392,7 +394,7 @@ describe('seiketsu onboard: review fixes', () => {
     const before = await snapshotTree(workspace.root)
     const off = await onboard([...ACME, '--setting', 'elevenlabs.voiceId=x'])
     expect(off.exitCode).to.equal(2)
-    expect(off.errorText).to.include("'elevenlabs' is not one of the enabled --integrations (none)")
+    expect(off.errorText).to.include("--setting: 'elevenlabs' is not one of the enabled integrations (none)")
     const garbage = await onboard([...ACME, '--integrations', 'elevenlabs', '--setting', 'garbage'])
     expect(garbage.exitCode).to.equal(2)
     expect(await snapshotTree(workspace.root)).to.deep.equal(before)
