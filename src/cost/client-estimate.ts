@@ -216,14 +216,16 @@ export async function estimateTier(
 ): Promise<ClientCostEstimate> {
   const tier = workspace.tiers[tierName]
   if (!tier)
-    throw usageError(`--tier: unknown tier '${tierName}' (allowed: ${Object.keys(workspace.tiers).join(', ')})`, {
+    throw usageError(`tier: unknown tier '${tierName}' (allowed: ${Object.keys(workspace.tiers).join(', ')})`, {
       code: 'UNKNOWN_TIER',
+      input: 'tier',
     })
   const region = options.region ?? workspace.config.region
   const residency = Object.entries(workspace.config.residencies).find(([, allowed]) => allowed.regions.includes(region))
   if (!residency)
-    throw usageError(`--region ${region} is not a region of any residency in seiketsu.yaml`, {
+    throw usageError(`region ${region} is not a region of any residency in seiketsu.yaml`, {
       code: 'INVALID_REGION',
+      input: 'region',
       suggestions: [
         `Allowed: ${[...new Set(Object.values(workspace.config.residencies).flatMap((r) => r.regions))].join(', ')}`,
       ],

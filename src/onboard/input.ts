@@ -65,8 +65,9 @@ export function parseIntegrations(
     .filter(Boolean)
   for (const name of names) {
     if (!isIntegration(name))
-      throw usageError(`--integrations: unknown integration '${name}' (allowed: ${INTEGRATIONS.join(', ')})`, {
+      throw usageError(`integrations: unknown integration '${name}' (allowed: ${INTEGRATIONS.join(', ')})`, {
         code: 'INVALID_FLAG',
+        input: 'integrations',
       })
     result[name] = {enabled: true, settings: {}}
   }
@@ -74,9 +75,10 @@ export function parseIntegrations(
     const {integration, key, value} = parseSetting(pair)
     if (!result[integration])
       throw usageError(
-        `--setting: '${integration}' is not one of the enabled --integrations (${names.join(', ') || 'none'})`,
+        `setting: '${integration}' is not one of the enabled integrations (${names.join(', ') || 'none'})`,
         {
           code: 'INVALID_FLAG',
+          input: 'setting',
         },
       )
     result[integration]!.settings[key] = value
@@ -89,15 +91,17 @@ export function parseSetting(pair: string): {integration: IntegrationName; key: 
   const match = /^([a-z]+)\.([A-Za-z][\w-]*)=(.*)$/.exec(pair)
   if (!match)
     throw usageError(
-      `--setting: '${pair.split('=')[0]}=…' is not integration.key=value (e.g. elevenlabs.voiceId=rachel)`,
+      `setting: '${pair.split('=')[0]}=…' is not integration.key=value (e.g. elevenlabs.voiceId=rachel)`,
       {
         code: 'INVALID_FLAG',
+        input: 'setting',
       },
     )
   const [, integration, key, value] = match
   if (!isIntegration(integration!))
-    throw usageError(`--setting: unknown integration '${integration}' (allowed: ${INTEGRATIONS.join(', ')})`, {
+    throw usageError(`setting: unknown integration '${integration}' (allowed: ${INTEGRATIONS.join(', ')})`, {
       code: 'INVALID_FLAG',
+      input: 'setting',
     })
   return {integration, key: key!, value: value!}
 }

@@ -110,8 +110,9 @@ export async function prepareStacks(
   // (exists, then mkdir: two worker threads starting at once race on it): make the whole path first,
   // and say which folder failed.
   await mkdir(stacksFolder(outDir), {recursive: true}).catch((error: NodeJS.ErrnoException) => {
-    throw usageError(`--out ${options.outDir ?? outDir}: cannot create the folder (${error.code})`, {
+    throw usageError(`out ${options.outDir ?? outDir}: cannot create the folder (${error.code})`, {
       code: 'UNWRITABLE_OUTPUT',
+      input: 'out',
     })
   })
   const {config, tiers} = workspace

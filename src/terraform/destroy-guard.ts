@@ -23,17 +23,21 @@ export function parseAllowDestroy(values: readonly string[], stackIds: readonly 
       const stackId = text.slice(0, colon)
       const address = text.slice(colon + 1)
       if (!known.has(stackId))
-        throw usageError(`--allow-destroy ${text}: '${stackId}' is not one of the selected stacks`, {
+        throw usageError(`allow-destroy ${text}: '${stackId}' is not one of the selected stacks`, {
           code: 'UNKNOWN_STACK',
+          input: 'allow-destroy',
           suggestions: [`Selected: ${[...known].join(', ') || '(none)'}`],
         })
       if (!address.includes('.'))
-        throw usageError(`--allow-destroy ${text}: '${address}' is not a resource address such as aws_s3_bucket.data`)
+        throw usageError(`allow-destroy ${text}: '${address}' is not a resource address such as aws_s3_bucket.data`, {
+          input: 'allow-destroy',
+        })
       return {address, stackId, text}
     }
     if (!text.includes('.'))
       throw usageError(
-        `--allow-destroy ${text}: not a resource address such as aws_s3_bucket.data or acme:aws_s3_bucket.data`,
+        `allow-destroy ${text}: not a resource address such as aws_s3_bucket.data or acme:aws_s3_bucket.data`,
+        {input: 'allow-destroy'},
       )
     return {address: text, text}
   })

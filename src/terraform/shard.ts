@@ -15,8 +15,9 @@ export function parseShard(text: string): Shard {
   const index = match ? Number(match[1]) : Number.NaN
   const count = match ? Number(match[2]) : Number.NaN
   if (!match || count < 1 || index < 1 || index > count)
-    throw usageError(`--shard ${text}: expected K/N with 1 ≤ K ≤ N, e.g. 2/4`, {
+    throw usageError(`shard ${text}: expected K/N with 1 ≤ K ≤ N, e.g. 2/4`, {
       code: 'INVALID_SHARD',
+      input: 'shard',
       suggestions: ['In a CI matrix of N runners, runner K (counting from 1) passes --shard K/N'],
     })
   return {count, index}

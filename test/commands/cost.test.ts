@@ -136,7 +136,13 @@ describe('seiketsu cost estimate', () => {
     expect(both.exitCode).to.equal(2)
     const unknown = await runCli(['cost', 'estimate', '--tier', 'platinum', '--json'], {cwd: workspace.root})
     expect(unknown.exitCode).to.equal(2)
-    expect(parseJson<{error: {message: string}}>(unknown).error.message).to.contain("unknown tier 'platinum'")
+    // The estimate names its input `tier`; the command says which flag that is.
+    expect(parseJson<{error: {message: string}}>(unknown).error.message).to.match(/^--tier: unknown tier 'platinum'/)
+    const region = await runCli(['cost', 'estimate', '--tier', 'gold', '--region', 'mars-1', '--json'], {
+      cwd: workspace.root,
+    })
+    expect(region.exitCode).to.equal(2)
+    expect(parseJson<{error: {message: string}}>(region).error.message).to.match(/^--region mars-1 is not a region/)
   })
 })
 

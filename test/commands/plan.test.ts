@@ -224,6 +224,7 @@ describe('seiketsu plan', () => {
     const bad = await fleet.run(['plan', '--no-synth', '--shard', '4/3', '--json'])
     expect(bad.exitCode).to.equal(2)
     expect(parseJson<ErrorJson>(bad).error.code).to.equal('INVALID_SHARD')
+    expect(parseJson<ErrorJson>(bad).error.message).to.match(/^--shard 4\/3: expected K\/N/)
   })
 
   it('refuses a terraform older than 1.10 and a missing binary with exit 2, naming where it came from', async () => {

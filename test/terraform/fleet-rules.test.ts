@@ -39,7 +39,7 @@ describe('--shard K/N', () => {
     expect(parseShard('2/4')).to.deep.equal({count: 4, index: 2})
     expect(parseShard('1/1')).to.deep.equal({count: 1, index: 1})
     for (const bad of ['0/4', '5/4', '4', '1/0', 'a/b', '-1/2', '1/2/3'])
-      expect(usageFailure(() => parseShard(bad))).to.contain(`--shard ${bad}`)
+      expect(usageFailure(() => parseShard(bad))).to.contain(`shard ${bad}: expected K/N`)
   })
 })
 
