@@ -1,6 +1,5 @@
 import {expect} from 'chai'
 
-import {isSeiketsuError, type SeiketsuError} from '../../src/errors.ts'
 import {publicJwk, SIGNING_ALG} from '../../src/keys/key-set.ts'
 import {loadRbac, type Rbac} from '../../src/keys/rbac.ts'
 import {ensureSigningKeys, loadSigningKeys, rotateSigningKeys} from '../../src/keys/signing-keys.ts'
@@ -8,20 +7,11 @@ import {issueClientToken, signClientToken, TOKEN_TYPE, tokenSettings, verifyClie
 import {updateClient} from '../../src/registry/changes.ts'
 import {loadRegistry} from '../../src/registry/registry.ts'
 import type {Workspace} from '../../src/workspace/workspace.ts'
+import {rejection} from '../helpers/errors.ts'
 import {draftClient, makeWorkspace} from '../helpers/workspace.ts'
 
 const t0 = new Date('2026-03-01T00:00:00.000Z')
 const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000)
-
-async function rejection(promise: Promise<unknown>): Promise<SeiketsuError> {
-  try {
-    await promise
-  } catch (error) {
-    if (isSeiketsuError(error)) return error
-    throw error
-  }
-  throw new Error('expected the token to be rejected')
-}
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
 

@@ -3,7 +3,7 @@ import {join} from 'node:path'
 
 import {expect} from 'chai'
 
-import {fixturesDir, makeTempDir, repoRoot, runCli} from '../helpers/cli.ts'
+import {DEFAULT_INIT_FLAGS, fixturesDir, makeTempDir, repoRoot, runCli} from '../helpers/cli.ts'
 import {snapshotTree} from '../helpers/snapshot.ts'
 
 /**
@@ -19,16 +19,11 @@ describe('the synthesized example fleet', function () {
 
   it('is byte-identical to the committed golden stacks', async () => {
     const root = join(await makeTempDir(), 'fleet')
+    // The flags of `npm run demo`, which README's first command runs.
     const init = await runCli([
       'init',
       root,
-      '--yes',
-      '--management-account-id',
-      '111111111111',
-      '--region',
-      'us-east-1',
-      '--dr-region',
-      'us-west-2',
+      ...DEFAULT_INIT_FLAGS,
       '--domain',
       'clients.seiketsu.example',
       '--account-email',

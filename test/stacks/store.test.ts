@@ -3,19 +3,9 @@ import {join} from 'node:path'
 
 import {expect} from 'chai'
 
-import {isSeiketsuError} from '../../src/errors.ts'
 import {readStackDocument, requireSynthesized, storedStack} from '../../src/stacks/store.ts'
 import {makeTempDir} from '../helpers/cli.ts'
-
-async function rejection(promise: Promise<unknown>) {
-  try {
-    await promise
-  } catch (error) {
-    if (isSeiketsuError(error)) return error
-    throw error
-  }
-  throw new Error('expected a rejection')
-}
+import {rejection} from '../helpers/errors.ts'
 
 describe('the stack store', () => {
   it('places client, bootstrap and platform stacks where synth writes them, with their kind', () => {
